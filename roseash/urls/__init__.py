@@ -1,0 +1,13 @@
+"""One URLconf per host. ``site_patterns`` adds what every host serves to a site's own routes."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+
+def site_patterns(*patterns):
+    """Return a site's URL patterns followed by the routes every host shares."""
+    return [
+        *patterns,
+        path("admin/", admin.site.urls),
+        path("", include("apps.core.urls")),
+    ]

@@ -1,0 +1,7 @@
+"""URLconf of market.<domain>."""
+
+from django.urls import include, path
+
+from . import site_patterns
+
+urlpatterns = site_patterns(path("", include("apps.market.urls")))

@@ -1,0 +1,33 @@
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from apps.core.sites import get_site
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: Redis in CI outlives a test, local memory does not."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def site_client():
+    """Return ``site_client("blog")``: a test client whose requests are addressed to that site's host."""
+
+    def make(site, **kwargs):
+        return Client(HTTP_HOST=get_site(site).host, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def member(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.org", "a-long-pass-phrase")
+
+
+@pytest.fixture
+def steward(django_user_model):
+    return django_user_model.objects.create_superuser("steward", "steward@example.org", "a-long-pass-phrase")
