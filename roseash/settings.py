@@ -233,6 +233,10 @@ if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "fetch", "inbox", "delivery", "mail")]
+# Task name -> queue, so a backlog of one kind of work never starves another. Unlisted: "default".
+CELERY_TASK_ROUTES = {
+    "core.clear_expired_sessions": {"queue": "default"},
+}
 CELERY_TASK_ACKS_LATE = True  # a task is acknowledged once done: a killed worker's task is redelivered
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
