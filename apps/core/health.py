@@ -3,9 +3,10 @@
 import uuid
 from dataclasses import dataclass
 
-from celery import current_app
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
+from kombu import Connection
 
 __all__ = ["Check", "readiness"]
 
@@ -59,17 +60,16 @@ def check_cache():
 
 
 def check_broker():
-    conf = current_app.conf
-    if conf.task_always_eager:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         return Check("broker", "in-process", True)
+    timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
+    broker = Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout)
 
     def probe():
-        with current_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, timeout=conf.broker_connection_timeout)
+        with broker:
+            broker.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
 
-    with current_app.connection_for_write() as conn:
-        backend = conn.transport_cls
-    return _run("broker", backend, probe)
+    return _run("broker", broker.transport_cls, probe)
 
 
 def readiness():

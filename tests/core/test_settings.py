@@ -1,0 +1,128 @@
+"""Settings are read once per process, so each configuration is loaded in a subprocess of its own."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings as live_settings
+
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "db_engine": settings.DATABASES["default"]["ENGINE"],
+    "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "cache_location": settings.CACHES["default"].get("LOCATION"),
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "broker": settings.CELERY_BROKER_URL,
+    "allowed_hosts": settings.ALLOWED_HOSTS,
+    "scheme": settings.ROSEASH_SCHEME,
+    "session_cookie": settings.SESSION_COOKIE_NAME,
+}))
+"""
+
+SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SECRET_KEY")
+STRONG_KEY = "k7#Qp2!vX9$mR4@tL8^wZ1&nB6*cF3(hJ5)dG0-sA9=eY2+uI7"
+
+
+def run(args, env, tmp_path):
+    base = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
+    base.update({"DJANGO_SETTINGS_MODULE": "roseash.settings", "ROSEASH_VAR_DIR": str(tmp_path), **env})
+    return subprocess.run(
+        [sys.executable, *args], cwd=live_settings.BASE_DIR, env=base, capture_output=True, text=True, timeout=60
+    )
+
+
+def load(env, tmp_path):
+    result = run(["-c", PROBE], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_unset_services_mean_embedded_defaults(tmp_path):
+    loaded = load({"DEBUG": "true"}, tmp_path)
+
+    assert loaded["db_engine"] == "django.db.backends.sqlite3"
+    assert loaded["db_name"] == str(tmp_path / "roseash.sqlite3")
+    assert loaded["cache"].endswith("LocMemCache")
+    assert loaded["eager"] is True
+    assert loaded["scheme"] == "http"
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_named_services_are_used(tmp_path):
+    loaded = load(
+        {
+            "DEBUG": "true",
+            "DATABASE_URL": "postgresql://coop:pw@db.internal:5433/roseash",
+            "REDIS_URL": "redis://cache.internal:6379/2",
+            "CELERY_BROKER_URL": "redis://cache.internal:6379/3",
+        },
+        tmp_path,
+    )
+
+    assert loaded["db_engine"] == "django.db.backends.postgresql"
+    assert loaded["db_name"] == "roseash"
+    assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["cache_location"] == "redis://cache.internal:6379/2"
+    assert loaded["eager"] is False
+    assert loaded["broker"] == "redis://cache.internal:6379/3"
+
+
+def test_the_domain_sets_the_allowed_hosts(tmp_path):
+    loaded = load({"DEBUG": "true", "ROSEASH_DOMAIN": "coop.example.org"}, tmp_path)
+
+    assert loaded["allowed_hosts"] == [
+        "coop.example.org",
+        *(f"{site}.coop.example.org" for site in ("blog", "market", "cart", "events", "account", "federation")),
+    ]
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run(["-c", PROBE], {"DEBUG": "false"}, tmp_path)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_a_malformed_boolean_is_refused_with_its_name(tmp_path):
+    result = run(["-c", PROBE], {"DEBUG": "maybe"}, tmp_path)
+
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_production_uses_https_and_host_prefixed_cookies(tmp_path):
+    loaded = load({"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ROSEASH_DOMAIN": "coop.example.org"}, tmp_path)
+
+    assert loaded["scheme"] == "https"
+    assert loaded["session_cookie"] == "__Host-sessionid"
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    env = {"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ROSEASH_DOMAIN": "coop.example.org"}
+
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "check_id"),
+    [
+        ({"ROSEASH_DOMAIN": "not a domain"}, "roseash.E001"),
+        ({"ROSEASH_SCHEME": "ftp"}, "roseash.E002"),
+        ({"ROSEASH_PORT": "eighty"}, "roseash.E003"),
+        ({"ROSEASH_INTERNAL_URL": "127.0.0.1:8000"}, "roseash.E004"),
+    ],
+)
+def test_configuration_mistakes_are_caught_at_start_up(tmp_path, env, check_id):
+    result = run(["manage.py", "check"], {"DEBUG": "true", **env}, tmp_path)
+
+    assert result.returncode != 0
+    assert check_id in result.stderr
