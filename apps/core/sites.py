@@ -115,7 +115,8 @@ def internal_request_target(url):
     Return ``(url, headers)`` for a server-side request to ``url``.
 
     When the URL names one of our own hosts and ``ROSEASH_INTERNAL_URL`` is set, the request goes
-    to that address instead, with the original host in the ``Host`` header: public hostnames such
+    to that address instead, with the original host in the ``Host`` header (and the scheme in
+    ``X-Forwarded-Proto``, as the reverse proxy would send it): public hostnames such
     as ``blog.localhost`` rarely resolve on a server, yet each site must be reached by its own host.
     """
     internal = settings.ROSEASH_INTERNAL_URL
@@ -124,4 +125,5 @@ def internal_request_target(url):
         return url, {}
     target = urlsplit(internal)
     rewritten = urlunsplit((target.scheme, target.netloc, parts.path, parts.query, ""))
-    return rewritten, {"Host": parts.netloc}
+    # The scheme travels too, so an https deployment does not redirect its own internal calls.
+    return rewritten, {"Host": parts.netloc, "X-Forwarded-Proto": parts.scheme}

@@ -102,7 +102,7 @@ def test_internal_requests_go_to_the_internal_url_with_the_public_host(settings)
     url, headers = internal_request_target("http://federation.localhost:8000/o/token/?x=1")
 
     assert url == "http://127.0.0.1:8000/o/token/?x=1"
-    assert headers == {"Host": "federation.localhost:8000"}
+    assert headers == {"Host": "federation.localhost:8000", "X-Forwarded-Proto": "http"}
 
 
 def test_outside_urls_are_never_rerouted(settings):
