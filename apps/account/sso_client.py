@@ -21,7 +21,7 @@ from apps.core.sites import internal_request_target
 
 from .services import client_registration
 
-__all__ = ["ID_TOKEN_ALGORITHMS", "end_session_url", "oidc_client"]
+__all__ = ["ID_TOKEN_ALGORITHMS", "end_session_url", "id_token_claims_options", "oidc_client"]
 
 ID_TOKEN_ALGORITHMS = ["RS256"]
 TIMEOUT_SECONDS = 5
@@ -81,6 +81,16 @@ def oidc_client(site):
             "token_endpoint_auth_method": "client_secret_basic",
         },
     )
+
+
+def id_token_claims_options(site):
+    """What an ID token for ``site`` must say: our issuer, this site as audience, a member and an SSO session."""
+    return {
+        "iss": {"essential": True, "value": settings.SSO_ISSUER},
+        "aud": {"essential": True, "value": client_registration(site).client_id},
+        "sub": {"essential": True},
+        "sid": {"essential": True},
+    }
 
 
 def end_session_url(site):

@@ -23,7 +23,7 @@ from apps.core.errors import RoseAshError
 from apps.core.sites import site_url
 
 from . import services
-from .sso_client import end_session_url, oidc_client
+from .sso_client import end_session_url, id_token_claims_options, oidc_client
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def callback(request):
         client.framework.clear_state_data(request.session, state)
         raise RoseAshError("sso_wrong_issuer", "This sign-in answer did not come from Rose Ash. Please sign in again.")
     try:
-        token = client.authorize_access_token(request)
+        token = client.authorize_access_token(request, claims_options=id_token_claims_options(request.site_name))
     except (AuthlibBaseError, JoseError, ValueError) as error:
         logger.warning("Refused a sign-in answer on %s: %r", request.site_name, error)
         raise RoseAshError("sso_refused", "This sign-in could not be verified. Please sign in again.") from None

@@ -5,6 +5,12 @@ from apps.account import services
 from .browser import Browser
 
 
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    """Client secrets and passwords are hashed on every exchange; a fast hasher keeps tests quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def sso_live(live_server, settings):
     """The live server as all six sites: our hosts on its port, server-to-server calls routed to it."""
