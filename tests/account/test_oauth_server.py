@@ -1,5 +1,6 @@
 """The federation site's OAuth2/OIDC server: what it issues, and every request it must refuse."""
 
+import base64
 import json
 from datetime import timedelta
 
@@ -60,7 +61,8 @@ def test_code_flow_issues_a_short_rs256_id_token_naming_the_sso_session(federati
     body = response.json()
     assert body["expires_in"] == 300
     header, claims = decode_id_token(federation, body["id_token"])
-    assert header["alg"] == "RS256" and header["kid"]
+    assert header["alg"] == "RS256"
+    assert header["kid"]
     assert claims["iss"] == issuer()
     assert claims["aud"] == "roseash-blog"
     assert claims["sub"] == str(member.pk)
@@ -72,7 +74,7 @@ def test_code_flow_issues_a_short_rs256_id_token_naming_the_sso_session(federati
 
 
 def test_authorization_answer_names_the_issuer(federation):
-    verifier, challenge = pkce_pair()
+    _verifier, challenge = pkce_pair()
     response = federation.get(authorize_url(code_challenge=challenge, code_challenge_method="S256"))
 
     assert response["Location"].startswith("http://blog.localhost/auth/callback?")
@@ -235,7 +237,7 @@ def test_another_sites_client_cannot_use_the_code(federation):
 
 def test_a_wrong_client_secret_fails(federation):
     code, verifier = issue_code(federation)
-    wrong = {"HTTP_AUTHORIZATION": "Basic " + __import__("base64").b64encode(b"roseash-blog:guess").decode()}
+    wrong = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"roseash-blog:guess").decode()}
 
     response = federation.post(
         "/o/token/",
