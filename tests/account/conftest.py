@@ -1,8 +1,7 @@
 import pytest
 
-from apps.account import services
-
 from .browser import Browser
+from .live import serve_all_sites
 
 
 @pytest.fixture(autouse=True)
@@ -14,13 +13,7 @@ def _fast_hashing(settings):
 @pytest.fixture
 def sso_live(live_server, settings):
     """The live server as all six sites: our hosts on its port, server-to-server calls routed to it."""
-    port = live_server.url.rsplit(":", 1)[1]
-    settings.ROSEASH_PORT = port
-    settings.ROSEASH_INTERNAL_URL = live_server.url
-    settings.SSO_ISSUER = f"http://federation.localhost:{port}/o"
-    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": settings.SSO_ISSUER}
-    services.sync_sso_clients()
-    return live_server
+    return serve_all_sites(live_server, settings)
 
 
 @pytest.fixture
