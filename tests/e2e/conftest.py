@@ -8,6 +8,7 @@ hostnames. Tests skip, saying why, when Chromium or Playwright is not installed.
 import shutil
 
 import pytest
+from django.db import connections
 
 from tests.account.live import serve_all_sites
 
@@ -38,3 +39,6 @@ def page(sites, monkeypatch):
         yield context.new_page()
         context.close()
         browser.close()
+        # While Playwright's loop runs, Django hands this thread a connection of its own (asgiref
+        # keys connections by context); close it, or PostgreSQL cannot drop the test database.
+        connections.close_all()
