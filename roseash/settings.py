@@ -374,6 +374,10 @@ SIGN_IN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("ROSEASH_SIGN_IN_ADDRESS_FAIL
 SIGN_IN_LOCKOUT_SECONDS = int(os.environ.get("ROSEASH_SIGN_IN_LOCKOUT_SECONDS", "900"))
 # How long a sign-up confirmation or password-reset link stays valid.
 PASSWORD_RESET_TIMEOUT = 3 * 86_400
+CELERY_BEAT_SCHEDULE["clear-expired-sign-ins"] = {
+    "task": "account.clear_expired_sign_ins",
+    "schedule": crontab(hour=3, minute=37),
+}
 
 # --- Framework defaults ----------------------------------------------------------------------
 

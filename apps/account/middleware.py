@@ -38,7 +38,8 @@ class SingleSignOnMiddleware:
                     services.start_sso_session(request, request.user)
             elif not services.sso_session_is_alive(sid):
                 logout(request)
-                messages.info(request, "You were signed out on another Rose Ash site.")
+                if not request.path.startswith(NO_PROBE_PREFIXES):  # a page that shows it, not a hop
+                    messages.info(request, "You were signed out on another Rose Ash site.")
         elif site in settings.SSO_CLIENT_SITES and should_probe(request):
             return redirect(f"/auth/login?{urlencode({'prompt': 'none', 'next': request.get_full_path()})}")
         return self.get_response(request)

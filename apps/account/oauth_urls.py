@@ -8,6 +8,8 @@ flow and dynamic registration stay unmounted.
 from django.urls import path, re_path
 from oauth2_provider import views
 
+from .oidc import EndSessionView
+
 app_name = "oauth2_provider"
 
 urlpatterns = [
@@ -21,5 +23,5 @@ urlpatterns = [
     ),
     path(".well-known/jwks.json", views.JwksInfoView.as_view(), name="jwks-info"),
     path("userinfo/", views.UserInfoView.as_view(), name="user-info"),
-    path("logout/", views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
+    path("logout/", EndSessionView.as_view(), name="rp-initiated-logout"),
 ]

@@ -6,8 +6,11 @@ member's fediverse handle), and carrying the browser's SSO session from the auth
 request, where the session cookie is, to the token request, where it is not.
 """
 
+from oauth2_provider.exceptions import InvalidOIDCClientError
+from oauth2_provider.models import get_application_model
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.views import RPInitiatedLogoutView
 
 from . import services
 
@@ -51,3 +54,13 @@ class RoseAshOAuth2Validator(OAuth2Validator):
         if sid:
             claims["sid"] = sid
         return claims
+
+
+class EndSessionView(RPInitiatedLogoutView):
+    """RP-initiated logout that answers an unknown ``client_id`` with 400 instead of a server error."""
+
+    def get_request_application(self, id_token, client_id):
+        try:
+            return super().get_request_application(id_token, client_id)
+        except get_application_model().DoesNotExist:
+            raise InvalidOIDCClientError() from None

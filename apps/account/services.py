@@ -8,6 +8,7 @@ alive. Signing out on any site ends the row, so every site ends its own session 
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from .models import SSOGrant, SSOSession
 __all__ = [
     "SSO_SESSION_KEY",
     "ClientRegistration",
+    "clear_old_sso_sessions",
     "client_registration",
     "confirm_email",
     "current_sso_session_id",
@@ -164,6 +166,18 @@ def end_sso_session(sso_session_id, *, site=""):
     except (ValueError, TypeError):  # a malformed id in an old session
         return False
     return bool(ended)
+
+
+def clear_old_sso_sessions(*, now=None):
+    """
+    Delete SSO sessions no site session can still name; return how many went.
+
+    A site session lives at most ``SESSION_COOKIE_AGE`` after it signs in, so an SSO session
+    started longer ago than that is referenced by nothing alive, ended or not.
+    """
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    deleted, _ = SSOSession.objects.filter(started_at__lt=cutoff).delete()
+    return deleted
 
 
 def link_grant(grant, sso_session_id):

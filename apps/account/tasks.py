@@ -2,8 +2,9 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from oauth2_provider.models import clear_expired
 
-from .services import email_confirmation_url
+from .services import clear_old_sso_sessions, email_confirmation_url
 
 
 @shared_task(name="account.send_email_confirmation", queue="mail", autoretry_for=(OSError,))
@@ -20,3 +21,10 @@ def send_email_confirmation(user_id):
         recipient_list=[user.email],
     )
     return True
+
+
+@shared_task(name="account.clear_expired_sign_ins", queue="default")
+def clear_expired_sign_ins():
+    """Delete expired OAuth codes and tokens and SSO sessions nothing names any more (nightly, by beat)."""
+    clear_expired()
+    return clear_old_sso_sessions()

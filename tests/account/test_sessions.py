@@ -160,3 +160,50 @@ def test_sso_sync_clients_registers_exact_redirect_uris_and_is_idempotent(capsys
     assert set(outcome.values()) == {"updated"}
     assert Application.objects.get(client_id="roseash-blog").redirect_uris == "http://blog.coop.example/auth/callback"
     assert Application.objects.count() == 5
+
+
+def test_the_nightly_sweep_deletes_sso_sessions_nothing_can_name(member, settings, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.account.tasks import clear_expired_sign_ins
+
+    old = SSOSession.objects.create(user=member)
+    SSOSession.objects.filter(pk=old.pk).update(
+        started_at=timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+    )
+    recent_but_ended = SSOSession.objects.create(user=member, ended_at=timezone.now())
+
+    assert clear_expired_sign_ins() == 1
+
+    assert list(SSOSession.objects.all()) == [recent_but_ended]
+
+
+def test_the_end_session_hop_leaves_no_stale_message_on_the_federation_site(site_client, sso):
+    services.sync_sso_clients()
+    federation = site_client("federation")
+    join(federation, sso)
+    services.end_sso_session(sso.pk)
+
+    federation.get("/o/logout/?client_id=roseash-blog&post_logout_redirect_uri=http%3A%2F%2Fblog.localhost%2F")
+
+    assert "You were signed out" not in federation.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "client_id=unknown&post_logout_redirect_uri=http%3A%2F%2Fblog.localhost%2F",
+        "client_id=roseash-blog&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F",
+        "client_id=roseash-blog&post_logout_redirect_uri=http%3A%2F%2Fcart.localhost%2F",
+        "id_token_hint=not.a.token",
+    ],
+)
+def test_the_end_session_endpoint_refuses_what_it_does_not_know_without_redirecting(site_client, query):
+    services.sync_sso_clients()
+
+    response = site_client("federation").get(f"/o/logout/?{query}")
+
+    assert response.status_code == 400
+    assert "Location" not in response
