@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -270,9 +272,6 @@ def _generated_rsa_key(filename):
     """Return an RSA private key kept in ``var/``, creating it on first use (development only)."""
     path = VAR_DIR / filename
     if not path.exists():
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         path.write_bytes(

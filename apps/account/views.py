@@ -31,7 +31,9 @@ class SignInView(auth_views.LoginView):
 
     def get_redirect_url(self):
         candidate = self.request.POST.get("next", self.request.GET.get("next", ""))
-        return services.safe_next_url(self.request, candidate, default="")
+        next_url = services.safe_next_url(self.request, candidate, default="")
+        # Back to this very page would loop for a member who is already signed in.
+        return "" if urlsplit(next_url).path == self.request.path else next_url
 
     def get_default_redirect_url(self):
         return reverse("member:profile")

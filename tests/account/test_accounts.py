@@ -186,3 +186,12 @@ def test_the_member_pages_need_a_signed_in_member(federation):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/auth/login?next=")
+
+
+def test_a_signed_in_member_sent_to_the_sign_in_page_goes_on_without_a_loop(federation, member):
+    sign_in(federation, "alice", PASSWORD)
+
+    response = federation.get("/account/sign-in/?next=/account/sign-in/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/account/"
