@@ -45,7 +45,8 @@ class SignUpView(FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        services.sign_up(username=data["username"], email=data["email"], password=data["password1"])
+        user = services.sign_up(username=data["username"], email=data["email"], password=data["password1"])
+        messages.success(self.request, f"Welcome, {user.get_username()}! One step left: confirm your email.")
         return redirect("member:sign-up-sent")
 
 

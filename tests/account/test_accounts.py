@@ -38,6 +38,7 @@ def test_sign_up_creates_an_inactive_member_and_emails_a_confirmation_link(
 
     assert response.status_code == 302
     assert response["Location"] == "/account/sign-up/sent/"
+    assert "Welcome, Carol_1! One step left" in federation.get(response["Location"]).content.decode()
     carol = django_user_model.objects.get(username="Carol_1")
     assert carol.email == "carol@example.org"
     assert not carol.is_active
