@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 from apps.core.errors import RoseAshError
 
-from . import throttle
+from . import services, throttle
 
 
 class SignInForm(AuthenticationForm):
@@ -25,6 +25,11 @@ class SignInForm(AuthenticationForm):
             cleaned = super().clean()
         except forms.ValidationError:
             throttle.record_sign_in_failure(login, address)
+            if services.resend_confirmation(login, self.data.get("password", "")):
+                raise forms.ValidationError(
+                    "Your membership is not active yet: we have emailed you a new link to confirm it.",
+                    code="inactive",
+                ) from None
             raise
         throttle.clear_sign_in_failures(login)
         return cleaned

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
@@ -36,6 +37,7 @@ __all__ = [
     "email_confirmation_url",
     "end_sso_session",
     "link_grant",
+    "resend_confirmation",
     "safe_next_url",
     "sign_in_at_federation",
     "sign_in_from_id_token",
@@ -47,6 +49,7 @@ __all__ = [
 ]
 
 SSO_SESSION_KEY = "sso_sid"
+CONFIRMATION_RESEND_SECONDS = 600
 FEDERATION = "federation"
 AUTH_BACKEND = "apps.account.backends.EmailOrUsernameBackend"
 
@@ -88,6 +91,24 @@ def sign_up(*, username, email, password):
     user.save(update_fields=["is_active"])
     transaction.on_commit(lambda: tasks.send_email_confirmation.delay(user.pk))
     return user
+
+
+def resend_confirmation(login, password):
+    """
+    Email a new confirmation link when ``login`` and ``password`` are right for an unconfirmed member.
+
+    Return True when the member is waiting for confirmation (a link goes out at most once per
+    ``CONFIRMATION_RESEND_SECONDS``), so a lost email is never a dead end.
+    """
+    from . import tasks
+
+    field = "email__iexact" if "@" in login else "username__iexact"
+    user = get_user_model().objects.filter(**{field: login.strip()}, is_active=False).first()
+    if user is None or not user.check_password(password):
+        return False
+    if cache.add(f"account:confirm-resend:{user.pk}", 1, CONFIRMATION_RESEND_SECONDS):
+        transaction.on_commit(lambda: tasks.send_email_confirmation.delay(user.pk))
+    return True
 
 
 def confirm_email(uidb64, token):

@@ -55,16 +55,26 @@ def test_sign_up_creates_an_inactive_member_and_emails_a_confirmation_link(
     assert federation.get(link.removeprefix("http://federation.localhost")).status_code == 400
 
 
-def test_an_unconfirmed_member_cannot_sign_in(federation, django_user_model):
+def test_an_unconfirmed_member_cannot_sign_in_but_gets_a_new_link_once(
+    federation, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     federation.post(
         "/account/sign-up/",
         {"username": "dave", "email": "dave@example.org", "password1": PASSWORD, "password2": PASSWORD},
     )
 
-    response = sign_in(federation, "dave", PASSWORD)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_in(federation, "dave", PASSWORD)
+        again = sign_in(federation, "dave", PASSWORD)
+        wrong = sign_in(federation, "dave", "not-the-password")
 
     assert response.status_code == 200
     assert "_auth_user_id" not in federation.session
+    assert "we have emailed you a new link" in response.content.decode()
+    assert "we have emailed you a new link" in again.content.decode()
+    assert "we have emailed you a new link" not in wrong.content.decode()
+    assert [message.to for message in mail.outbox] == [["dave@example.org"]]
 
 
 @pytest.mark.parametrize(
