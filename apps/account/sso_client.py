@@ -7,21 +7,37 @@ server-to-server requests reach the federation site through ``ROSEASH_INTERNAL_U
 configured, never one a response names.
 """
 
+import logging
+from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlencode, urlsplit
 
+import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.django_client import DjangoOAuth2App, OAuth
 from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from joserfc.errors import JoseError
 from requests.adapters import HTTPAdapter
 
+from apps.core.errors import RoseAshError
 from apps.core.sites import internal_request_target
 
 from .services import client_registration
 
-__all__ = ["ID_TOKEN_ALGORITHMS", "end_session_url", "id_token_claims_options", "oidc_client"]
+__all__ = [
+    "ID_TOKEN_ALGORITHMS",
+    "SignInAnswer",
+    "begin_sign_in",
+    "end_session_url",
+    "finish_sign_in",
+    "id_token_claims_options",
+    "oidc_client",
+]
+
+logger = logging.getLogger(__name__)
 
 ID_TOKEN_ALGORITHMS = ["RS256"]
 TIMEOUT_SECONDS = 5
@@ -91,6 +107,68 @@ def id_token_claims_options(site):
         "sub": {"essential": True},
         "sid": {"essential": True},
     }
+
+
+def unavailable():
+    return RoseAshError(
+        "sso_unavailable", "Signing in is not available right now. Please try again shortly.", status=503
+    )
+
+
+def begin_sign_in(request, site, *, next_url, silent):
+    """Return the federation URL that starts signing in, remembering state, nonce, verifier and ``next``."""
+    client = oidc_client(site)
+    redirect_uri = client_registration(site).redirect_uri
+    try:
+        authorization = client.create_authorization_url(redirect_uri, **({"prompt": "none"} if silent else {}))
+    except requests.RequestException:
+        logger.exception("The federation site did not answer discovery for %s", site)
+        raise unavailable() from None
+    client.save_authorize_data(request, redirect_uri=redirect_uri, next=next_url, silent=silent, **authorization)
+    return authorization["url"]
+
+
+@dataclass(frozen=True)
+class SignInAnswer:
+    """What came back to ``/auth/callback``: validated ID-token claims, or None when the answer was an error."""
+
+    next_url: str
+    silent: bool
+    claims: dict | None
+
+
+def finish_sign_in(request, site):
+    """
+    Check the answer at ``/auth/callback``: state, issuer, code exchange, ID token and nonce.
+
+    Raise ``RoseAshError`` for an answer this browser did not ask for or that does not verify.
+    """
+    client = oidc_client(site)
+    state = request.GET.get("state", "")
+    started = client.framework.get_state_data(request.session, state) if state else None
+    if started is None:
+        raise RoseAshError(
+            "sso_state_mismatch", "This sign-in was not started in this browser, or it expired. Please sign in again."
+        )
+    next_url, silent = started.get("next") or "/", bool(started.get("silent"))
+    if request.GET.get("error"):
+        client.framework.clear_state_data(request.session, state)
+        return SignInAnswer(next_url, silent, None)
+    # RFC 9207: the answer must come from our issuer, not from a server mixed up with it.
+    if request.GET.get("iss") != settings.SSO_ISSUER:
+        client.framework.clear_state_data(request.session, state)
+        raise RoseAshError("sso_wrong_issuer", "This sign-in answer did not come from Rose Ash. Please sign in again.")
+    try:
+        token = client.authorize_access_token(request, claims_options=id_token_claims_options(site))
+    except (AuthlibBaseError, JoseError, ValueError) as error:
+        logger.warning("Refused a sign-in answer on %s: %r", site, error)
+        raise RoseAshError("sso_refused", "This sign-in could not be verified. Please sign in again.") from None
+    except requests.RequestException:
+        logger.exception("The token exchange with the federation site failed")
+        raise unavailable() from None
+    if not token.get("userinfo"):
+        raise RoseAshError("sso_refused", "The sign-in answer carried no ID token. Please sign in again.")
+    return SignInAnswer(next_url, silent, dict(token["userinfo"]))
 
 
 def end_session_url(site):
