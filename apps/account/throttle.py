@@ -14,7 +14,9 @@ from django.core.cache import cache
 
 from apps.core.errors import RoseAshError
 
-__all__ = ["check_sign_in_allowed", "clear_sign_in_failures", "record_sign_in_failure"]
+__all__ = ["allow_reset_email", "check_sign_in_allowed", "clear_sign_in_failures", "record_sign_in_failure"]
+
+RESET_EMAIL_INTERVAL_SECONDS = 300
 
 
 def _keys(login, address):
@@ -55,3 +57,9 @@ def record_sign_in_failure(login, address):
 
 def clear_sign_in_failures(login):
     cache.delete(_keys(login, "")[0][0])
+
+
+def allow_reset_email(email):
+    """True at most once per ``RESET_EMAIL_INTERVAL_SECONDS`` for one address: nobody floods a mailbox."""
+    name = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return cache.add(f"reset:mail:{name}", 1, RESET_EMAIL_INTERVAL_SECONDS)

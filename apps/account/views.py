@@ -12,7 +12,7 @@ from django.views.generic import FormView, TemplateView
 
 from apps.core.sites import get_site
 
-from . import services
+from . import services, throttle
 from .forms import SignInForm, SignUpForm
 
 
@@ -76,6 +76,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("member:password-reset-done")
 
     def form_valid(self, form):
+        if not throttle.allow_reset_email(form.cleaned_data["email"]):
+            # Answer as if sent: neither a flood of emails nor a hint whether the address is a member's.
+            return redirect(self.get_success_url())
         self.extra_email_context = {"site_name": "Rose Ash"}
         self.domain_override = _federation_netloc()
         self.use_https = urlsplit(get_site("federation").origin).scheme == "https"

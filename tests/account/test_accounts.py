@@ -206,3 +206,11 @@ def test_a_signed_in_member_sent_to_the_sign_in_page_goes_on_without_a_loop(fede
 
     assert response.status_code == 302
     assert response["Location"] == "/account/"
+
+
+def test_password_reset_emails_one_address_at_most_once_in_a_while(federation, member):
+    for _ in range(3):
+        response = federation.post("/account/password/reset/", {"email": "ALICE@example.org"})
+        assert response["Location"] == "/account/password/reset/sent/"
+
+    assert len(mail.outbox) == 1
