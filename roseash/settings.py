@@ -7,11 +7,14 @@ and it is used. Production (``DEBUG`` off) refuses to start without a ``SECRET_K
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -88,6 +91,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "oauth2_provider",
     "apps.core",
     "apps.account",
     "apps.blog",
@@ -106,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.account.middleware.SingleSignOnMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.RoseAshErrorMiddleware",
 ]
@@ -255,6 +260,126 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+}
+
+# --- Single sign-on --------------------------------------------------------------------------
+# The federation site is the OAuth2/OpenID Connect server (django-oauth-toolkit); the other five
+# sites are its confidential clients (authlib). See docs/sso.md for the flow and the sign-out design.
+
+
+def _pem_blocks(text):
+    """Split concatenated PEM private keys (an environment variable may hold several)."""
+    return re.findall(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", text, flags=re.DOTALL)
+
+
+def _generated_rsa_key(filename):
+    """Return an RSA private key kept in ``var/``, creating it on first use (development only)."""
+    path = VAR_DIR / filename
+    if not path.exists():
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        path.chmod(0o600)
+    return path.read_text()
+
+
+def _sso_secret(name, var_file):
+    value = os.environ.get(name, "")
+    if value:
+        return value
+    if not DEBUG:
+        raise ImproperlyConfigured(f"{name} is not set. Production reads it from the environment; see docs/sso.md.")
+    return generated_secret(var_file)
+
+
+_federation_port = (
+    f":{ROSEASH_PORT}" if ROSEASH_PORT and {"http": "80", "https": "443"}.get(ROSEASH_SCHEME) != ROSEASH_PORT else ""
+)
+# The issuer is fixed by configuration, never taken from a request's Host header.
+SSO_ISSUER = os.environ.get(
+    "ROSEASH_SSO_ISSUER", f"{ROSEASH_SCHEME}://federation.{ROSEASH_DOMAIN}{_federation_port}/o"
+).rstrip("/")
+# The sites that sign in through the federation site, each a registered client.
+SSO_CLIENT_SITES = ("blog", "market", "cart", "events", "account")
+# Client secrets: ROSEASH_SSO_SECRET_<SITE> in production, generated into var/ in development.
+SSO_CLIENT_SECRETS = {
+    site: _sso_secret(f"ROSEASH_SSO_SECRET_{site.upper()}", f"sso_client_secret_{site}") for site in SSO_CLIENT_SITES
+}
+# An anonymous visitor's browser is sent to the federation site at most this often to check
+# silently (prompt=none) whether the member is already signed in there.
+SSO_SILENT_RETRY_SECONDS = int(os.environ.get("ROSEASH_SSO_SILENT_RETRY_SECONDS", "300"))
+
+_oidc_key = os.environ.get("OIDC_RSA_PRIVATE_KEY", "")
+if not _oidc_key:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "OIDC_RSA_PRIVATE_KEY is not set. Give the PEM of an RSA key (2048 bits or more) that signs "
+            "ID tokens; see docs/sso.md."
+        )
+    _oidc_key = _generated_rsa_key("oidc_rsa_private_key.pem")
+
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": SSO_ISSUER,
+    "OIDC_RSA_PRIVATE_KEY": _oidc_key,
+    # Retired keys stay published in the JWKS so tokens they signed still verify while they live.
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": _pem_blocks(os.environ.get("OIDC_RSA_PRIVATE_KEYS_INACTIVE", "")),
+    "SCOPES": {
+        "openid": "Sign you in with your Rose Ash membership",
+        "profile": "Your username and name",
+        "email": "Your email address",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "OAUTH2_VALIDATOR_CLASS": "apps.account.oidc.RoseAshOAuth2Validator",
+    "OAUTH2_BACKEND_CLASS": "apps.account.oidc.SingleSignOnOAuthLibCore",
+    # Authorization code with PKCE S256 only; RFC 9700's compliance switches on.
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    # Development serves plain http; production allows https redirect URIs only.
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": ROSEASH_SCHEME == "https",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if ROSEASH_SCHEME == "https" else ["http", "https"],
+    "ALLOW_URI_WILDCARDS": False,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    # Short lifetimes: the sites keep their own sessions and use a token only to sign in.
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 300,
+    "ID_TOKEN_EXPIRE_SECONDS": 300,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 86_400,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    # RP-initiated logout: a site sends the browser here after ending the SSO session.
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+}
+# django-oauth-toolkit's own models; named because account.SSOGrant points at the grant model.
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+LOGIN_URL = "/auth/login"  # every site serves it; it leads to the federation site's sign-in page
+
+# Sign-in throttling, counted in the shared cache: failures per login name and per client address.
+SIGN_IN_FAILURE_LIMIT = int(os.environ.get("ROSEASH_SIGN_IN_FAILURE_LIMIT", "5"))
+SIGN_IN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("ROSEASH_SIGN_IN_ADDRESS_FAILURE_LIMIT", "30"))
+SIGN_IN_LOCKOUT_SECONDS = int(os.environ.get("ROSEASH_SIGN_IN_LOCKOUT_SECONDS", "900"))
+# How long a sign-up confirmation or password-reset link stays valid.
+PASSWORD_RESET_TIMEOUT = 3 * 86_400
+CELERY_BEAT_SCHEDULE["clear-expired-sign-ins"] = {
+    "task": "account.clear_expired_sign_ins",
+    "schedule": crontab(hour=3, minute=37),
 }
 
 # --- Framework defaults ----------------------------------------------------------------------

@@ -5,3 +5,6 @@ class AccountConfig(AppConfig):
     name = "apps.account"
     label = "account"
     verbose_name = "Members"
+
+    def ready(self):
+        from . import checks, signals  # noqa: F401  (registers system checks and signal receivers)

@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 
 from apps.core.demo import SeedStep, load_fixture, register
 
+from .services import sync_sso_clients
+
 
 @register
 class Members(SeedStep):
@@ -32,3 +34,17 @@ class Members(SeedStep):
     def notes(self):
         staff = [item for item in load_fixture("members") if item.get("is_staff")]
         return [f"Staff sign-in for /admin/: {item['username']} / {item['password']}" for item in staff]
+
+
+@register
+class SingleSignOnClients(SeedStep):
+    """Register the five client sites with the federation site, so `make run` can sign in at once."""
+
+    label = "single sign-on clients"
+    order = 5
+
+    def items(self):
+        return ["all"]
+
+    def apply(self, item):
+        sync_sso_clients()

@@ -1,6 +1,9 @@
+import uuid
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from oauth2_provider.settings import oauth2_settings
 
 from .validators import HandleValidator, NotReservedValidator
 
@@ -43,3 +46,46 @@ class User(AbstractUser):
     def clean(self):
         super().clean()
         self.email = self.email.strip().lower()
+
+
+class SSOSession(models.Model):
+    """
+    One sign-in at the federation site, shared by every site the browser then signs in to.
+
+    The federation session and each site's own session keep this row's id. Signing out anywhere
+    ends the row; every site checks it on each request (one primary-key lookup in the shared
+    database) and ends its own session once the row has ended. See docs/sso.md.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sso_sessions")
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ended_on = models.CharField("ended on site", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "single sign-on session"
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["user", "ended_at"], name="account_sso_user_ended")]
+
+    def __str__(self):
+        return f"{self.user} since {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_alive(self):
+        return self.ended_at is None
+
+
+class SSOGrant(models.Model):
+    """Which SSO session an authorization code was issued in, so its ID token can name it (``sid``)."""
+
+    grant = models.OneToOneField(
+        oauth2_settings.GRANT_MODEL, on_delete=models.CASCADE, related_name="sso_link", primary_key=True
+    )
+    sso_session = models.ForeignKey(SSOSession, on_delete=models.CASCADE, related_name="grants")
+
+    class Meta:
+        verbose_name = "authorization code's SSO session"
+
+    def __str__(self):
+        return f"grant {self.grant_id} in {self.sso_session_id}"

@@ -8,6 +8,7 @@ def site_patterns(*patterns):
     """Return a site's URL patterns followed by the routes every host shares."""
     return [
         *patterns,
+        path("", include("apps.account.auth_urls")),  # /auth/ sign-in routes; admin/login/ through SSO
         path("admin/", admin.site.urls),
         path("", include("apps.core.urls")),
     ]

@@ -1,0 +1,66 @@
+"""
+The OpenID Connect server's customisation: which claims an ID token carries, and the ``sid``.
+
+django-oauth-toolkit does the protocol. Two things are ours: the claims (the username is the
+member's fediverse handle), and carrying the browser's SSO session from the authorization
+request, where the session cookie is, to the token request, where it is not.
+"""
+
+from oauth2_provider.exceptions import InvalidOIDCClientError
+from oauth2_provider.models import get_application_model
+from oauth2_provider.oauth2_backends import OAuthLibCore
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.views import RPInitiatedLogoutView
+
+from . import services
+
+
+class SingleSignOnOAuthLibCore(OAuthLibCore):
+    """Hand the SSO session of the signed-in browser to the validator as it issues a code."""
+
+    def create_authorization_response(self, request, scopes, credentials, allow):
+        credentials["sso_session_id"] = services.current_sso_session_id(request)
+        return super().create_authorization_response(request, scopes, credentials, allow)
+
+
+class RoseAshOAuth2Validator(OAuth2Validator):
+    oidc_claim_scope = {**OAuth2Validator.oidc_claim_scope, "sid": "openid"}
+
+    def _create_authorization_code(self, request, code, expires=None):
+        grant = super()._create_authorization_code(request, code, expires)
+        services.link_grant(grant, getattr(request, "sso_session_id", None))
+        return grant
+
+    def validate_silent_login(self, request):
+        """``prompt=none``: the authorization view only runs for a signed-in browser (it answers
+        ``login_required`` to any other), so a login is always there by now."""
+        return True
+
+    def validate_silent_authorization(self, request):
+        """``prompt=none``: only our own sites, which never show a consent screen, may ask silently."""
+        return bool(request.client and request.client.skip_authorization)
+
+    def get_additional_claims(self, request):
+        """Claims beyond ``sub``; each is filtered by the scope ``oidc_claim_scope`` gives it."""
+        user = request.user
+        claims = {
+            "preferred_username": user.username,
+            "name": user.get_full_name() or user.username,
+            "email": user.email,
+            "email_verified": user.is_active,  # accounts activate by following the emailed link
+        }
+        code = getattr(request, "code", None)
+        sid = services.sso_session_for_code(request.client, code) if code else None
+        if sid:
+            claims["sid"] = sid
+        return claims
+
+
+class EndSessionView(RPInitiatedLogoutView):
+    """RP-initiated logout that answers an unknown ``client_id`` with 400 instead of a server error."""
+
+    def get_request_application(self, id_token, client_id):
+        try:
+            return super().get_request_application(id_token, client_id)
+        except get_application_model().DoesNotExist:
+            raise InvalidOIDCClientError() from None

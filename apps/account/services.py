@@ -1,0 +1,303 @@
+"""
+Member accounts and single sign-on: the verbs views, commands and other apps call.
+
+Single sign-on in one paragraph: signing in at the federation site starts an ``SSOSession``;
+authorization codes issued in that browser carry its id to the ID token (``sid``); each site that
+signs the member in keeps the id in its own session and checks on every request that the row is
+alive. Signing out on any site ends the row, so every site ends its own session at once.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.hashers import check_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode, urlsafe_base64_encode
+from oauth2_provider.models import get_application_model
+
+from apps.core.errors import RoseAshError
+from apps.core.sites import all_sites, get_site, portal, site_for_host, site_url
+
+from .models import SSOGrant, SSOSession
+
+__all__ = [
+    "SSO_SESSION_KEY",
+    "ClientRegistration",
+    "clear_old_sso_sessions",
+    "client_registration",
+    "confirm_email",
+    "current_sso_session_id",
+    "email_confirmation_url",
+    "end_sso_session",
+    "link_grant",
+    "resend_confirmation",
+    "safe_next_url",
+    "sign_in_at_federation",
+    "sign_in_from_id_token",
+    "sign_up",
+    "sso_session_for_code",
+    "sso_session_is_alive",
+    "start_sso_session",
+    "sync_sso_clients",
+]
+
+SSO_SESSION_KEY = "sso_sid"
+CONFIRMATION_RESEND_SECONDS = 600
+FEDERATION = "federation"
+AUTH_BACKEND = "apps.account.backends.EmailOrUsernameBackend"
+
+
+# --- Member accounts ---------------------------------------------------------------------------
+
+
+class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
+    """Tokens for sign-up links: a token stops working once the account it confirms is active."""
+
+    key_salt = "apps.account.services.EmailConfirmationTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{user.pk}{user.email}{user.is_active}{timestamp}"
+
+
+email_confirmation_tokens = EmailConfirmationTokenGenerator()
+
+
+def email_confirmation_url(user):
+    """Return the absolute link, on the federation site, that confirms ``user``'s email."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = email_confirmation_tokens.make_token(user)
+    return site_url(FEDERATION, "member:confirm-email", kwargs={"uidb64": uid, "token": token})
+
+
+@transaction.atomic
+def sign_up(*, username, email, password):
+    """
+    Create an inactive member and send the email that confirms the address.
+
+    The member cannot sign in until the link is followed. The form has validated the fields;
+    the email leaves once the row is committed.
+    """
+    from . import tasks  # tasks import this module: keep the cycle out of import time
+
+    user = get_user_model().objects.create_user(username=username, email=email.strip().lower(), password=password)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    transaction.on_commit(lambda: tasks.send_email_confirmation.delay(user.pk))
+    return user
+
+
+def resend_confirmation(login, password):
+    """
+    Email a new confirmation link when ``login`` and ``password`` are right for an unconfirmed member.
+
+    Return True when the member is waiting for confirmation (a link goes out at most once per
+    ``CONFIRMATION_RESEND_SECONDS``), so a lost email is never a dead end.
+    """
+    from . import tasks
+
+    field = "email__iexact" if "@" in login else "username__iexact"
+    user = get_user_model().objects.filter(**{field: login.strip()}, is_active=False).first()
+    if user is None or not user.check_password(password):
+        return False
+    if cache.add(f"account:confirm-resend:{user.pk}", 1, CONFIRMATION_RESEND_SECONDS):
+        transaction.on_commit(lambda: tasks.send_email_confirmation.delay(user.pk))
+    return True
+
+
+def confirm_email(uidb64, token):
+    """Activate the member a confirmation link names; ``RoseAshError`` when the link is not valid."""
+    User = get_user_model()
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not email_confirmation_tokens.check_token(user, token):
+        raise RoseAshError(
+            "confirmation_invalid",
+            "This confirmation link is not valid or has expired. Sign up again or ask for a new link.",
+        )
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
+
+
+# --- Redirects after sign-in and sign-out --------------------------------------------------------
+
+
+def safe_next_url(request, candidate, default="/"):
+    """
+    Return ``candidate`` when it is a path on this site or a URL on one of our own hosts, else ``default``.
+
+    Anything else (another host, a scheme-relative ``//evil``, ``javascript:``, backslash tricks)
+    would make sign-in an open redirect.
+    """
+    if not candidate:
+        return default
+    ours = (*all_sites(), portal())
+    hosts = {site.host for site in ours} | {urlsplit(site.origin).netloc for site in ours} | {request.get_host()}
+    allowed = url_has_allowed_host_and_scheme(candidate, allowed_hosts=hosts, require_https=request.is_secure())
+    if not allowed:
+        return default
+    netloc = urlsplit(candidate).netloc
+    if netloc and site_for_host(netloc) is None:
+        return default
+    return candidate
+
+
+# --- SSO sessions ----------------------------------------------------------------------------------
+
+
+def start_sso_session(request, user):
+    """Start an SSO session for ``user`` and remember it in this browser's session."""
+    sso = SSOSession.objects.create(user=user)
+    request.session[SSO_SESSION_KEY] = str(sso.pk)
+    return sso
+
+
+def sign_in_at_federation(request, user):
+    """Sign ``user`` in on the federation site: the start of a new SSO session."""
+    login(request, user, backend=AUTH_BACKEND)
+    return start_sso_session(request, user)
+
+
+def current_sso_session_id(request):
+    return request.session.get(SSO_SESSION_KEY)
+
+
+def sso_session_is_alive(sso_session_id):
+    """True while the SSO session has not ended: one indexed lookup, made on every signed-in request."""
+    return SSOSession.objects.filter(pk=sso_session_id, ended_at__isnull=True).exists()
+
+
+def end_sso_session(sso_session_id, *, site=""):
+    """End the SSO session, which signs its browser out of every site; True if it was still alive."""
+    if not sso_session_id:
+        return False
+    try:
+        ended = SSOSession.objects.filter(pk=sso_session_id, ended_at__isnull=True).update(
+            ended_at=timezone.now(), ended_on=site
+        )
+    except (ValueError, TypeError):  # a malformed id in an old session
+        return False
+    return bool(ended)
+
+
+def clear_old_sso_sessions(*, now=None):
+    """
+    Delete SSO sessions no site session can still name; return how many went.
+
+    A site session lives at most ``SESSION_COOKIE_AGE`` after it signs in, so an SSO session
+    started longer ago than that is referenced by nothing alive, ended or not.
+    """
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    deleted, _ = SSOSession.objects.filter(started_at__lt=cutoff).delete()
+    return deleted
+
+
+def link_grant(grant, sso_session_id):
+    """Remember which SSO session an authorization code was issued in."""
+    if sso_session_id:
+        SSOGrant.objects.create(grant=grant, sso_session_id=sso_session_id)
+
+
+def sso_session_for_code(application, code):
+    """Return the id of the SSO session an authorization code of ``application`` belongs to, or None."""
+    link = (
+        SSOGrant.objects.filter(grant__application=application, grant__code=code)
+        .values_list("sso_session_id", flat=True)
+        .first()
+    )
+    return str(link) if link else None
+
+
+def sign_in_from_id_token(request, claims):
+    """
+    Sign the member named by validated ID-token ``claims`` in on this site, joined to their SSO session.
+
+    Refused when the member is inactive or the SSO session the token names has ended (the member
+    signed out between the authorization and this callback).
+    """
+    sid = claims.get("sid")
+    user = get_user_model().objects.filter(pk=claims.get("sub"), is_active=True).first()
+    alive = user is not None and sid and SSOSession.objects.filter(pk=sid, user=user, ended_at__isnull=True).exists()
+    if not alive:
+        raise RoseAshError("sso_session_ended", "Your sign-in has ended. Please sign in again.", status=403)
+    login(request, user, backend=AUTH_BACKEND)
+    request.session[SSO_SESSION_KEY] = sid
+    return user
+
+
+# --- Client registrations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientRegistration:
+    """How one of our sites is registered as a client of the federation site."""
+
+    site: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    post_logout_redirect_uri: str
+
+
+def client_registration(site):
+    """Return the registration of ``site``, built from settings and the configured domain."""
+    if site not in settings.SSO_CLIENT_SITES:
+        raise RoseAshError("sso_not_a_client", f"The {site} site does not sign in through single sign-on.", status=404)
+    origin = get_site(site).origin
+    return ClientRegistration(
+        site=site,
+        client_id=f"roseash-{site}",
+        client_secret=settings.SSO_CLIENT_SECRETS[site],
+        redirect_uri=f"{origin}/auth/callback",
+        post_logout_redirect_uri=f"{origin}/",
+    )
+
+
+@transaction.atomic
+def sync_sso_clients():
+    """
+    Create or update each client site's ``Application`` from settings.
+
+    Return ``{site: "created" | "updated" | "unchanged"}``.
+
+    Idempotent: run it after every deploy (the secret is stored hashed, so it is compared, not read).
+    """
+    Application = get_application_model()
+    outcome = {}
+    for site in settings.SSO_CLIENT_SITES:
+        reg = client_registration(site)
+        wanted = {
+            "name": f"Rose Ash {site}",
+            "client_type": Application.CLIENT_CONFIDENTIAL,
+            "authorization_grant_type": Application.GRANT_AUTHORIZATION_CODE,
+            "redirect_uris": reg.redirect_uri,
+            "post_logout_redirect_uris": reg.post_logout_redirect_uri,
+            "allowed_origins": "",
+            "skip_authorization": True,
+            "algorithm": Application.RS256_ALGORITHM,
+            "hash_client_secret": True,
+        }
+        app = Application.objects.select_for_update().filter(client_id=reg.client_id).first()
+        if app is None:
+            Application.objects.create(client_id=reg.client_id, client_secret=reg.client_secret, **wanted)
+            outcome[site] = "created"
+            continue
+        changed = [field for field, value in wanted.items() if getattr(app, field) != value]
+        for field in changed:
+            setattr(app, field, wanted[field])
+        if not check_password(reg.client_secret, app.client_secret):
+            app.client_secret = reg.client_secret
+            changed.append("client_secret")
+        if changed:
+            app.save()
+        outcome[site] = "updated" if changed else "unchanged"
+    return outcome

@@ -1,0 +1,65 @@
+"""
+Sign-in throttling against password guessing, counted in the shared cache.
+
+Failures are counted per login name (so one account cannot be guessed at from many addresses)
+and per client address (so one address cannot try many accounts). Either count at its limit
+refuses further attempts until the window, which starts at the first failure, has passed.
+A successful sign-in clears the count for its login name.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+
+from apps.core.errors import RoseAshError
+
+__all__ = ["allow_reset_email", "check_sign_in_allowed", "clear_sign_in_failures", "record_sign_in_failure"]
+
+RESET_EMAIL_INTERVAL_SECONDS = 300
+
+
+def _keys(login, address):
+    name = hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
+    return (
+        (f"signin:fail:login:{name}", settings.SIGN_IN_FAILURE_LIMIT),
+        (f"signin:fail:addr:{address}", settings.SIGN_IN_ADDRESS_FAILURE_LIMIT),
+    )
+
+
+def client_address(request):
+    """The address failures are counted against (the proxy in front of us sets ``REMOTE_ADDR``)."""
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def check_sign_in_allowed(login, address):
+    """Raise ``RoseAshError`` (429) while ``login`` or ``address`` has failed too often."""
+    counts = cache.get_many([key for key, _ in _keys(login, address)])
+    for key, limit in _keys(login, address):
+        if counts.get(key, 0) >= limit:
+            minutes = max(1, settings.SIGN_IN_LOCKOUT_SECONDS // 60)
+            raise RoseAshError(
+                "sign_in_throttled",
+                f"Too many failed sign-ins. Wait {minutes} minutes, or reset your password.",
+                status=429,
+            )
+
+
+def record_sign_in_failure(login, address):
+    for key, _ in _keys(login, address):
+        # add() starts the window at the first failure; incr() never extends it.
+        if not cache.add(key, 1, settings.SIGN_IN_LOCKOUT_SECONDS):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add() and incr()
+                cache.add(key, 1, settings.SIGN_IN_LOCKOUT_SECONDS)
+
+
+def clear_sign_in_failures(login):
+    cache.delete(_keys(login, "")[0][0])
+
+
+def allow_reset_email(email):
+    """True at most once per ``RESET_EMAIL_INTERVAL_SECONDS`` for one address: nobody floods a mailbox."""
+    name = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return cache.add(f"reset:mail:{name}", 1, RESET_EMAIL_INTERVAL_SECONDS)
