@@ -39,4 +39,13 @@ def check_sso_settings(app_configs, **kwargs):
                 id="account.E003",
             )
         )
+    if not settings.OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]:
+        problems.append(
+            Error(
+                "OIDC_RSA_PRIVATE_KEY is not set: the federation site cannot sign ID tokens, so nobody can sign in.",
+                hint="Give the PEM of an RSA key of 2048 bits or more, e.g. from "
+                "`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`; see docs/sso.md.",
+                id="account.E004",
+            )
+        )
     return problems

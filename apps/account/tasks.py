@@ -7,7 +7,7 @@ from oauth2_provider.models import clear_expired
 from .services import clear_old_sso_sessions, email_confirmation_url
 
 
-@shared_task(name="account.send_email_confirmation", queue="mail", autoretry_for=(OSError,))
+@shared_task(name="account.send_email_confirmation", autoretry_for=(OSError,))
 def send_email_confirmation(user_id):
     """Email the link that activates a new member's account (skipped once the account is active)."""
     user = get_user_model().objects.filter(pk=user_id, is_active=False).first()
@@ -23,7 +23,7 @@ def send_email_confirmation(user_id):
     return True
 
 
-@shared_task(name="account.clear_expired_sign_ins", queue="default")
+@shared_task(name="account.clear_expired_sign_ins")
 def clear_expired_sign_ins():
     """Delete expired OAuth codes and tokens and SSO sessions nothing names any more (nightly, by beat)."""
     clear_expired()

@@ -20,7 +20,7 @@ def test_each_site_names_itself_and_navigates_to_the_others(site_client, site):
 @pytest.mark.django_db
 def test_the_header_shows_who_is_signed_in(site_client, member):
     client = site_client("blog")
-    assert "Visitor" in client.get("/").content.decode()
+    assert 'class="member__signin" href="/auth/login?next=/">Sign in<' in client.get("/").content.decode()
 
     client.force_login(member)
 

@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings as live_settings
 
 PROBE = """
@@ -103,13 +105,34 @@ def test_production_uses_https_and_host_prefixed_cookies(tmp_path):
     assert loaded["session_cookie"] == "__Host-sessionid"
 
 
-def test_check_deploy_is_clean_in_production(tmp_path):
+@pytest.fixture(scope="module")
+def oidc_key():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def test_check_deploy_is_clean_in_production(tmp_path, oidc_key):
     env = {"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ROSEASH_DOMAIN": "coop.example.org"}
 
-    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        {**env, "OIDC_RSA_PRIVATE_KEY": oidc_key},
+        tmp_path,
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_without_an_id_token_key_is_stopped_by_its_checks(tmp_path):
+    env = {"DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ROSEASH_DOMAIN": "coop.example.org"}
+
+    result = run(["manage.py", "check", "--deploy"], env, tmp_path)
+
+    assert result.returncode != 0
+    assert "account.E004" in result.stderr
 
 
 @pytest.mark.parametrize(

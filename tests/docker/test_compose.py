@@ -10,7 +10,7 @@ from tests.docker.processes import DOCKER, PROJECT
 
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 LONG_RUNNING = ("web", "worker", "beat")
-REQUIRED = ("SECRET_KEY", "ROSEASH_DOMAIN", "POSTGRES_PASSWORD")
+REQUIRED = ("SECRET_KEY", "ROSEASH_DOMAIN", "POSTGRES_PASSWORD", "OIDC_RSA_PRIVATE_KEY")
 
 
 @pytest.fixture(scope="module")
