@@ -10,4 +10,5 @@ def site_patterns(*patterns):
         *patterns,
         path("admin/", admin.site.urls),
         path("", include("apps.core.urls")),
+        path("", include("apps.federation.public_urls")),  # actors, WebFinger, NodeInfo, host-meta
     ]

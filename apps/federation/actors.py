@@ -1,0 +1,148 @@
+"""
+Our own actors, and their projections into the formats we serve.
+
+Each site has a ``Service`` actor on its own host at ``/actors/<site>``; each member has a ``Person``
+actor on the federation host at ``/actors/<username>``. Every actor publishes the instance keys under
+its own key ids (``<actor URL>#<key name>``), so one keypair serves them all.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from apps.core.sites import get_site
+
+from .keys import ALGORITHM
+
+USER_SITE = "federation"
+ACTOR_DOC_VERSION = 1
+AS_CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
+PUBLIC_URLCONF_NAMESPACE = "activitypub"
+
+
+class ActorGone(Exception):
+    """The actor existed and was removed: its URL answers 410."""
+
+
+@dataclass(frozen=True)
+class LocalActor:
+    """One of our actors: enough to build every representation of it."""
+
+    username: str
+    kind: str
+    display_name: str
+    summary: str
+    site: str
+
+    @property
+    def host(self):
+        return get_site(self.site).host
+
+    @cached_property
+    def id(self):
+        site = get_site(self.site)
+        return site.origin + reverse(f"{PUBLIC_URLCONF_NAMESPACE}:actor", urlconf=site.urlconf, args=[self.username])
+
+    @property
+    def handle(self):
+        return f"{self.username}@{self.host}"
+
+    # Inbox and collections hang under the actor URL; the shared inbox is the federation host's.
+    @property
+    def inbox(self):
+        return self.id + "/inbox"
+
+    @property
+    def outbox(self):
+        return self.id + "/outbox"
+
+    @property
+    def shared_inbox(self):
+        return get_site(USER_SITE).origin + "/inbox"
+
+    def key_id(self, key):
+        return f"{self.id}#{key.name}"
+
+
+def site_actor(site):
+    return LocalActor(
+        username=site,
+        kind="Service",
+        display_name=f"Rose Ash {site.capitalize()}",
+        summary=f"The {site} site of the Rose Ash cooperative.",
+        site=site,
+    )
+
+
+def find(site, name, *, ignore_case=False):
+    """
+    Return the actor ``name`` served on ``site``'s host, or None when there is none.
+
+    Raises ``ActorGone`` for a member whose account was deactivated.
+    """
+    if (name.lower() if ignore_case else name) == site:
+        return site_actor(site)
+    if site != USER_SITE:
+        return None
+    lookup = {"username__iexact" if ignore_case else "username": name}
+    member = get_user_model().objects.filter(**lookup).only("username", "first_name", "last_name", "is_active").first()
+    if member is None:
+        return None
+    if not member.is_active:
+        raise ActorGone(name)
+    return LocalActor(
+        username=member.username,
+        kind="Person",
+        display_name=member.get_full_name() or member.username,
+        summary="",
+        site=USER_SITE,
+    )
+
+
+def as_activitystreams(actor, keys):
+    """Return the ActivityStreams document (Mastodon-compatible); ``publicKey`` is the signing key."""
+    actor_id = actor.id
+    signing = keys[-1]
+    return {
+        "@context": AS_CONTEXT,
+        "id": actor_id,
+        "type": actor.kind,
+        "preferredUsername": actor.username,
+        "name": actor.display_name,
+        "summary": actor.summary,
+        "url": actor_id,
+        "inbox": actor.inbox,
+        "outbox": actor.outbox,
+        "followers": actor_id + "/followers",
+        "following": actor_id + "/following",
+        "endpoints": {"sharedInbox": actor.shared_inbox},
+        "manuallyApprovesFollowers": False,
+        "discoverable": True,
+        "publicKey": {"id": actor.key_id(signing), "owner": actor_id, "publicKeyPem": signing.public_key_pem},
+    }
+
+
+def as_actor_doc(actor, keys):
+    """Return the compact Rose Ash actor document (format described in docs/federation.md)."""
+    return {
+        "version": ACTOR_DOC_VERSION,
+        "id": actor.id,
+        "type": actor.kind,
+        "handle": actor.handle,
+        "name": actor.display_name,
+        "inbox": actor.inbox,
+        "shared_inbox": actor.shared_inbox,
+        "outbox": actor.outbox,
+        "signing_key": actor.key_id(keys[-1]),
+        "public_keys": [
+            {
+                "id": actor.key_id(key),
+                "algorithm": ALGORITHM,
+                "pem": key.public_key_pem,
+                "created": key.created.isoformat(),
+            }
+            for key in keys
+        ],
+    }

@@ -1,0 +1,15 @@
+"""Routes every host serves (included by ``roseash.urls.site_patterns``): actors and discovery documents."""
+
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "activitypub"
+
+urlpatterns = [
+    re_path(r"^actors/(?P<name>[A-Za-z0-9_]{1,30})$", views.ActorView.as_view(), name="actor"),
+    path(".well-known/webfinger", views.webfinger, name="webfinger"),
+    path(".well-known/nodeinfo", views.nodeinfo_links, name="nodeinfo-links"),
+    path("nodeinfo/2.1", views.nodeinfo, name="nodeinfo"),
+    path(".well-known/host-meta", views.host_meta, name="host-meta"),
+]

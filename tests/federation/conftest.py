@@ -1,0 +1,17 @@
+import pytest
+
+from apps.federation import keys
+
+
+@pytest.fixture(autouse=True)
+def _fresh_published_keys():
+    """The published keys are kept in process memory; each test's database starts without keys."""
+    keys.forget_published_keys()
+    yield
+    keys.forget_published_keys()
+
+
+@pytest.fixture
+def private_allowed(settings):
+    """Let the outbound client reach the loopback servers tests run."""
+    settings.ROSEASH_FEDERATION_ALLOW_PRIVATE = True
