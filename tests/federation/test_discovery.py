@@ -183,7 +183,7 @@ def test_a_compact_key_of_another_actor_is_a_bad_actor_doc(private_allowed, http
 
 
 def small_key_pem():
-    small = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()  # noqa: S505 (must be refused)
     return small.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
