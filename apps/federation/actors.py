@@ -7,7 +7,7 @@ its own key ids (``<actor URL>#<key name>``), so one keypair serves them all.
 """
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -43,7 +43,7 @@ class LocalActor:
     @cached_property
     def id(self):
         site = get_site(self.site)
-        return site.origin + reverse(f"{PUBLIC_URLCONF_NAMESPACE}:actor", urlconf=site.urlconf, args=[self.username])
+        return site.origin + _actor_path(site.urlconf, self.username)
 
     @property
     def handle(self):
@@ -64,6 +64,12 @@ class LocalActor:
 
     def key_id(self, key):
         return f"{self.id}#{key.name}"
+
+
+@lru_cache(maxsize=4096)
+def _actor_path(urlconf, username):
+    """Return the path of an actor's URL; it depends only on the URLconf, so it is cached per process."""
+    return reverse(f"{PUBLIC_URLCONF_NAMESPACE}:actor", urlconf=urlconf, args=[username])
 
 
 def site_actor(site):

@@ -7,7 +7,12 @@ q of the most specific range matching it; the highest q above zero wins, ties go
 renderer listed (the server's preference). When nothing matches, the first renderer answers.
 """
 
+from functools import lru_cache
+
 from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
+
+# Accept headers repeat (each peer software sends its own); parsing is cached, with a bound.
+CACHED_HEADERS = 512
 
 
 def _split_unquoted(text, separator):
@@ -24,6 +29,7 @@ def _split_unquoted(text, separator):
     return parts
 
 
+@lru_cache(maxsize=CACHED_HEADERS)
 def parse_media_range(text):
     """Return ``(type, subtype, params)`` of ``type/subtype; name=value``, names lower-cased, or None."""
     head, *rest = _split_unquoted(text, ";")
@@ -41,6 +47,7 @@ def parse_media_range(text):
     return main, sub, params
 
 
+@lru_cache(maxsize=CACHED_HEADERS)
 def parse_accept(header):
     """Return the media ranges of an Accept header as ``(type, subtype, params, q)``, malformed ones dropped."""
     ranges = []
@@ -49,12 +56,13 @@ def parse_accept(header):
         if parsed is None:
             continue
         main, sub, params = parsed
+        params = dict(params)  # the parsed value is cached: never change it
         try:
             q = float(params.pop("q", "1"))
         except ValueError:
             continue
         ranges.append((main, sub, params, min(max(q, 0.0), 1.0)))
-    return ranges
+    return tuple(ranges)
 
 
 def quality(media_type, ranges):
