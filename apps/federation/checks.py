@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 from django.utils.module_loading import import_string
 
 from .discovery import PEER_NAME
@@ -46,4 +46,12 @@ def check_peer_settings(app_configs, **kwargs):
                     id="federation.E003",
                 )
             )
+    if settings.ROSEASH_FEDERATION_ALLOW_PRIVATE and not settings.DEBUG:
+        problems.append(
+            Warning(
+                "ROSEASH_FEDERATION_ALLOW_PRIVATE is on with DEBUG off: peers can make us fetch from our own network.",
+                hint="Unset ROSEASH_FEDERATION_ALLOW_PRIVATE in production; it is for development and tests.",
+                id="federation.W001",
+            )
+        )
     return problems

@@ -46,3 +46,13 @@ def test_a_peer_map_that_is_not_a_json_object_stops_start_up(value, message):
     assert finished.returncode != 0
     assert "ImproperlyConfigured" in finished.stderr
     assert message in finished.stderr
+
+
+def test_allowing_private_addresses_in_production_is_warned_about(settings):
+    settings.ROSEASH_FEDERATION_ALLOW_PRIVATE = True
+    settings.DEBUG = False
+
+    assert ids(check_peer_settings(None)) == ["federation.W001"]
+
+    settings.DEBUG = True
+    assert check_peer_settings(None) == []

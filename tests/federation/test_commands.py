@@ -138,7 +138,7 @@ def test_federation_keys_show_rotate_retire():
     assert "main-key" in out
     assert "published" in out
 
-    _code, out, _err = run("federation_keys", "retire", "main-key")
+    _code, out, _err = run("federation_keys", "retire", "http://blog.localhost/actors/blog#main-key")
     assert "Retired main-key" in out
     assert InstanceKey.objects.get(name="main-key").retired is not None
 

@@ -16,7 +16,9 @@ class Command(BaseCommand):
         actions.add_parser("show", help="List the keys: name, created, state, fingerprint.")
         actions.add_parser("rotate", help="Add a new signing key; older keys stay published.")
         retire = actions.add_parser("retire", help="Stop publishing a key (not the signing key).")
-        retire.add_argument("key_id", metavar="KEY_ID", help="The key's name, e.g. main-key.")
+        retire.add_argument(
+            "key_id", metavar="KEY_ID", help="The key's name (main-key) or a key id ending in #main-key."
+        )
 
     def handle(self, *args, action, **options):
         try:
@@ -24,7 +26,8 @@ class Command(BaseCommand):
                 key = keys.rotate()
                 self.stdout.write(self.style.SUCCESS(f"Added {key.name}; it signs from now on."))
             elif action == "retire":
-                key = keys.retire(options["key_id"])
+                # An operator may paste a whole key id (…/actors/blog#main-key): the name is its fragment.
+                key = keys.retire(options["key_id"].rsplit("#", 1)[-1])
                 self.stdout.write(self.style.SUCCESS(f"Retired {key.name}; it is no longer published."))
         except RoseAshError as exc:
             raise CommandError(exc.message) from exc
