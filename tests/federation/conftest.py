@@ -15,3 +15,11 @@ def _fresh_published_keys():
 def private_allowed(settings):
     """Let the outbound client reach the loopback servers tests run."""
     settings.ROSEASH_FEDERATION_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def eager_tasks(monkeypatch):
+    """Run queued tasks in this process even when a real broker is configured (as in CI)."""
+    from roseash.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)

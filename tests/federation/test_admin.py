@@ -55,7 +55,7 @@ def test_the_peer_list_searches_and_filters(admin_client):
 
 
 def test_refresh_now_fetches_the_selected_peers(
-    admin_client, private_allowed, httpserver, django_capture_on_commit_callbacks
+    eager_tasks, admin_client, private_allowed, httpserver, django_capture_on_commit_callbacks
 ):
     url = serve(httpserver, "/actors/shop", compact_doc(httpserver.url_for("/actors/shop")))
     lookup_or_fetch(url)

@@ -112,7 +112,7 @@ def test_peers_lists_cached_peers_as_a_table(shop):
     assert "shop@localhost" not in out
 
 
-def test_peers_refresh_stale_queues_a_fetch_of_each_with_a_progress_bar(shop, httpserver):
+def test_peers_refresh_stale_queues_a_fetch_of_each_with_a_progress_bar(shop, httpserver, eager_tasks):
     run("fetch_actor", "shop")
     PeerActor.objects.update(fetched_at=timezone.now() - timedelta(days=2))
 

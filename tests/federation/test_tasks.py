@@ -56,10 +56,7 @@ def test_5xx_and_transport_errors_are_retried(private_allowed, httpserver, path)
     assert ("status 503" if path else "transport: cannot connect") in str(retry.value.exc)
 
 
-def test_the_sweep_refreshes_stale_peers_only(private_allowed, httpserver, monkeypatch):
-    from roseash.celery import app
-
-    monkeypatch.setitem(app.conf, "task_always_eager", True)  # the queued fetches run here, even with a broker
+def test_the_sweep_refreshes_stale_peers_only(private_allowed, httpserver, eager_tasks):
     stale_url = httpserver.url_for("/actors/stale")
     fresh_url = httpserver.url_for("/actors/fresh")
     serve(httpserver, "/actors/stale", compact_doc(stale_url))
