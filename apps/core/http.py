@@ -25,7 +25,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from .sites import internal_request_target
+from .sites import internal_request_target, portal
 
 __all__ = [
     "AddressRefused",
@@ -45,7 +45,7 @@ DEADLINE = 30
 MAX_BODY = 1_048_576
 MAX_REDIRECTS = 3
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-USER_AGENT = "RoseAsh/0.1 (+https://github.com/rose-ash)"
+USER_AGENT = "RoseAsh/0.1"
 CHUNK = 16_384
 
 # Networks no peer lives on. ``ipaddress`` flags most of them, but calls 6to4, NAT64 and some
@@ -273,7 +273,9 @@ def _exchange(method, url, headers, data, max_bytes, deadline, trusted):
     if remaining <= 0:
         raise DeadlineExceeded(f"no answer from {url} within {DEADLINE}s")
     timeout = (min(CONNECT_TIMEOUT, remaining), min(READ_TIMEOUT, remaining))
-    sent_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **headers}
+    # Peers' operators see who we are and where to look us up.
+    user_agent = f"{USER_AGENT} (+{portal().origin})"
+    sent_headers = {"User-Agent": user_agent, "Accept-Encoding": "identity", **headers}
     try:
         with (
             _session(check_addresses=not trusted) as session,

@@ -44,7 +44,7 @@ __all__ = [
     "webfinger",
 ]
 
-SOFTWARE = {"name": "roseash", "version": "0.1.0", "homepage": "https://rose-ash.com"}
+SOFTWARE = {"name": "roseash", "version": "0.1.0"}
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 USER_COUNT_TTL = 3600
 PROFILE_TEMPLATE = "federation/actor.html"

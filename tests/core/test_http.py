@@ -35,7 +35,7 @@ def test_a_get_returns_status_headers_and_body(private_allowed, httpserver):
     assert answer.media_type == "application/ld+json"
     assert answer.media_type_params == {"profile": "https://www.w3.org/ns/activitystreams"}
     assert answer.url == httpserver.url_for("/doc")
-    assert httpserver.log[0][0].headers["User-Agent"].startswith("RoseAsh/")
+    assert httpserver.log[0][0].headers["User-Agent"] == "RoseAsh/0.1 (+http://localhost)"
 
 
 def test_an_error_status_is_an_answer_not_an_exception(private_allowed, httpserver):
