@@ -130,13 +130,13 @@ def address_refusal(address):
     return None
 
 
-def _checked_addresses(host, port):
-    """Resolve ``host`` and return its addresses, refusing them all if any one is not public."""
+def _resolve(host, port, refuse_private):
+    """Resolve ``host``; when ``refuse_private``, refuse them all if any one address is not public."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise NewConnectionError(None, f"cannot resolve {host}: {exc}") from exc
-    for *_rest, sockaddr in infos:
+    for *_rest, sockaddr in infos if refuse_private else ():
         reason = address_refusal(sockaddr[0])
         if reason:
             raise _Refused(f"{host} resolves to {reason}")
@@ -151,11 +151,18 @@ class _Refused(NewConnectionError):
         self.reason = reason
 
 
-class _CheckedConnectionMixin:
-    """Resolve, check every address, then connect to a checked address (never re-resolving)."""
+class _ResolvingConnectionMixin:
+    """
+    Resolve, check every address, then connect to a checked address (never resolving again).
+
+    Every request takes this path, checked or not, so tests that allow loopback exercise the same
+    connection code (TLS included: certificates are still verified against the host name).
+    """
+
+    refuse_private = True
 
     def _new_conn(self):
-        infos = _checked_addresses(self._dns_host, self.port)
+        infos = _resolve(self._dns_host, self.port, self.refuse_private)
         last_error = None
         for family, socktype, proto, _canon, sockaddr in infos:
             sock = socket.socket(family, socktype, proto)
@@ -175,34 +182,35 @@ class _CheckedConnectionMixin:
         raise last_error or NewConnectionError(self, f"{self.host} has no address")
 
 
-class _CheckedHTTPConnection(_CheckedConnectionMixin, HTTPConnection):
-    pass
+def _pool_classes(refuse_private):
+    attrs = {"refuse_private": refuse_private}
+    http_connection = type("ResolvingHTTPConnection", (_ResolvingConnectionMixin, HTTPConnection), attrs)
+    https_connection = type("ResolvingHTTPSConnection", (_ResolvingConnectionMixin, HTTPSConnection), attrs)
+    return {
+        "http": type("ResolvingHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_connection}),
+        "https": type("ResolvingHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_connection}),
+    }
 
 
-class _CheckedHTTPSConnection(_CheckedConnectionMixin, HTTPSConnection):
-    pass
+POOL_CLASSES = {True: _pool_classes(True), False: _pool_classes(False)}
 
 
-class _CheckedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _CheckedHTTPConnection
+class _ResolvingAdapter(HTTPAdapter):
+    def __init__(self, refuse_private):
+        self.refuse_private = refuse_private
+        super().__init__()
 
-
-class _CheckedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _CheckedHTTPSConnection
-
-
-class _CheckedAdapter(HTTPAdapter):
     def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
         self.poolmanager = PoolManager(num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = POOL_CLASSES[self.refuse_private]
 
 
-def _session(check_addresses):
+def _session(refuse_private, verify=True):
     session = requests.Session()
     session.trust_env = False  # a proxy from the environment would connect for us, unchecked
-    if check_addresses:
-        session.mount("http://", _CheckedAdapter())
-        session.mount("https://", _CheckedAdapter())
+    session.verify = verify
+    session.mount("http://", _ResolvingAdapter(refuse_private))
+    session.mount("https://", _ResolvingAdapter(refuse_private))
     return session
 
 
@@ -278,7 +286,7 @@ def _exchange(method, url, headers, data, max_bytes, deadline, trusted):
     sent_headers = {"User-Agent": user_agent, "Accept-Encoding": "identity", **headers}
     try:
         with (
-            _session(check_addresses=not trusted) as session,
+            _session(refuse_private=not trusted) as session,
             session.request(
                 method, url, headers=sent_headers, data=data, timeout=timeout, stream=True, allow_redirects=False
             ) as answer,

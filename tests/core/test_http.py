@@ -1,11 +1,52 @@
 """The outbound HTTP client, against real HTTP servers on loopback."""
 
+import datetime
+import ssl
 import time
 
 import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from apps.core import http
+
+
+def wait_until_answered(httpserver, requests=1, timeout=5):
+    """Wait until the single-threaded server has logged ``requests`` requests (a late answer would
+    otherwise be logged during the next test)."""
+    deadline = time.monotonic() + timeout
+    while len(httpserver.log) < requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def self_signed_certificate(directory, host="localhost"):
+    """Write a certificate for ``host`` (DNS name only) and its key; return their paths."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
 
 
 @pytest.fixture
@@ -233,6 +274,8 @@ def test_a_silent_server_times_out(private_allowed, monkeypatch, httpserver):
     with pytest.raises(http.HttpClientError, match="timed out"):
         http.get(httpserver.url_for("/silent"))
 
+    wait_until_answered(httpserver)  # so the late answer is not logged during the next test
+
 
 def test_a_closed_port_is_a_transport_error(private_allowed):
     with pytest.raises(http.HttpClientError, match="cannot connect"):
@@ -246,3 +289,35 @@ def test_proxies_from_the_environment_are_ignored(private_refused, monkeypatch, 
 
     with pytest.raises(http.AddressRefused):
         http.get(f"http://127.0.0.1:{httpserver.port}/")
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    cert, key = self_signed_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = HTTPServer(ssl_context=context)
+    server.start()
+    server.expect_request("/").respond_with_data("over tls")
+    yield server, str(cert)
+    server.clear()
+    server.stop()
+
+
+def test_tls_through_our_connection_class_verifies_the_host_name(tls_server):
+    server, ca_file = tls_server
+
+    with http._session(refuse_private=False, verify=ca_file) as session:
+        assert session.get(f"https://localhost:{server.port}/", timeout=5).text == "over tls"
+        # The certificate names localhost only: connecting by address must fail verification.
+        with pytest.raises(requests.exceptions.SSLError):
+            session.get(f"https://127.0.0.1:{server.port}/", timeout=5)
+
+
+def test_tls_to_a_private_address_is_refused_before_the_handshake(private_refused, tls_server):
+    server, _ca_file = tls_server
+
+    with pytest.raises(http.AddressRefused, match="loopback"):
+        http.get(f"https://localhost:{server.port}/")
+
+    assert server.log == []

@@ -1,6 +1,7 @@
 """Actor documents as peers serve them, for tests that run a peer on a local HTTP server."""
 
 import json
+import time
 
 from apps.federation import keys
 
@@ -64,3 +65,11 @@ def serve(httpserver, path, doc, content_type=ACTOR_DOC, status=200):
     body = doc if isinstance(doc, bytes) else json.dumps(doc)
     httpserver.expect_request(path).respond_with_data(body, status=status, content_type=content_type)
     return httpserver.url_for(path)
+
+
+def wait_until_answered(httpserver, requests=1, timeout=5):
+    """Wait until the single-threaded server has logged ``requests`` requests (a late answer would
+    otherwise be logged during the next test)."""
+    deadline = time.monotonic() + timeout
+    while len(httpserver.log) < requests and time.monotonic() < deadline:
+        time.sleep(0.05)

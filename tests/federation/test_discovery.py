@@ -11,7 +11,7 @@ from apps.core import http
 from apps.federation.discovery import ACCEPT, actor_url_for, fetch
 from apps.federation.outcomes import ActorState, BadActorDoc, HttpStatus, NoPeerUrl, TransportError
 
-from .peers import ACTOR_DOC, AS_PROFILE, PEM, RESOLVED, compact_doc, mastodon_doc, serve
+from .peers import ACTOR_DOC, AS_PROFILE, PEM, RESOLVED, compact_doc, mastodon_doc, serve, wait_until_answered
 
 ACTIVITY_JSON_UTF8 = "application/activity+json; charset=utf-8"
 
@@ -125,6 +125,7 @@ def test_a_peer_that_does_not_answer_in_time_is_a_transport_error(private_allowe
     assert isinstance(outcome, TransportError)
     assert outcome.transient
     assert outcome.describe().startswith("transport: timed out")
+    wait_until_answered(httpserver)  # so the late answer is not logged during the next test
 
 
 def test_a_closed_port_is_a_transport_error(private_allowed):
