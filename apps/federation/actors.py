@@ -6,6 +6,7 @@ actor on the federation host at ``/actors/<username>``. Every actor publishes th
 its own key ids (``<actor URL>#<key name>``), so one keypair serves them all.
 """
 
+import time
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -92,12 +93,50 @@ def find(site, name, *, ignore_case=False):
         return site_actor(site)
     if site != USER_SITE:
         return None
+    found = _member(name, ignore_case=True) if ignore_case else _remembered_member(name)
+    if found is GONE:
+        raise ActorGone(name)
+    return found
+
+
+GONE = object()
+MEMBER_TTL = 60
+MEMBERS_KEPT = 10_000
+_members = {}
+
+
+def _remembered_member(name):
+    """
+    Return ``_member(name)`` as this process saw it less than ``MEMBER_TTL`` seconds ago.
+
+    Peers fetch member actors on every delivery they verify; a query each time would halve the
+    throughput of the actor document. A change to a member (a new name, a deactivation) is
+    therefore served within a minute. Unknown names are remembered too, within a bound.
+    """
+    now = time.monotonic()
+    kept = _members.get(name)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    if len(_members) >= MEMBERS_KEPT:
+        _members.clear()
+    found = _member(name)
+    _members[name] = (now + MEMBER_TTL, found)
+    return found
+
+
+def forget_members():
+    """Drop this process's remembered members (between tests, or after a bulk change)."""
+    _members.clear()
+
+
+def _member(name, *, ignore_case=False):
+    """Return the member's actor, ``GONE`` for a deactivated member, or None."""
     lookup = {"username__iexact" if ignore_case else "username": name}
     member = get_user_model().objects.filter(**lookup).only("username", "first_name", "last_name", "is_active").first()
     if member is None:
         return None
     if not member.is_active:
-        raise ActorGone(name)
+        return GONE
     return LocalActor(
         username=member.username,
         kind="Person",

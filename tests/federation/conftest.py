@@ -1,14 +1,16 @@
 import pytest
 
-from apps.federation import keys
+from apps.federation import actors, keys
 
 
 @pytest.fixture(autouse=True)
-def _fresh_published_keys():
-    """The published keys are kept in process memory; each test's database starts without keys."""
+def _fresh_process_memory():
+    """Published keys and members are kept in process memory; each test's database starts afresh."""
     keys.forget_published_keys()
+    actors.forget_members()
     yield
     keys.forget_published_keys()
+    actors.forget_members()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from apps.federation import keys
+from apps.federation import actors, keys
 from apps.federation.renderers import ACTIVITY_JSON, ACTOR_DOC, LD_JSON_AS
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +205,26 @@ def test_the_first_key_is_rsa_2048_and_created_once():
     private = serialization.load_pem_private_key(first.private_key_pem.encode(), password=None)
     assert private.key_size == 2048
     assert first.name == "main-key"
+
+
+def test_members_are_remembered_in_process_memory_for_a_minute(site_client, member, django_assert_num_queries):
+    get_actor(site_client, "federation", "alice", "application/activity+json")
+    get_actor(site_client, "federation", "nobody", "application/activity+json")
+
+    with django_assert_num_queries(0):
+        known = get_actor(site_client, "federation", "alice", "application/activity+json")
+        unknown = get_actor(site_client, "federation", "nobody", "application/activity+json")
+
+    assert known.status_code == 200
+    assert unknown.status_code == 404
+
+
+def test_a_deactivation_is_served_once_the_member_is_no_longer_remembered(site_client, member):
+    get_actor(site_client, "federation", "alice", ACTOR_DOC)
+    member.is_active = False
+    member.save()
+    assert get_actor(site_client, "federation", "alice", ACTOR_DOC).status_code == 200
+
+    actors.forget_members()  # what a minute does
+
+    assert get_actor(site_client, "federation", "alice", ACTOR_DOC).status_code == 410
