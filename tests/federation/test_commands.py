@@ -5,7 +5,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 from django.utils import timezone
 
@@ -148,3 +148,13 @@ def test_federation_keys_refuses_to_retire_the_signing_key():
 
     with pytest.raises(CommandError, match="rotate to a new key first"):
         call_command("federation_keys", "retire", "main-key", stdout=StringIO())
+
+
+def test_fetch_actor_help_documents_the_exit_codes():
+    out = StringIO()
+    command = load_command_class("apps.federation", "fetch_actor")
+    command.create_parser("manage.py", "fetch_actor").print_help(out)
+
+    text = out.getvalue()
+    for code, outcome in ((3, "no_peer_url"), (4, "status N"), (5, "bad_actor_doc"), (6, "transport")):
+        assert f"  {code}  {outcome}" in text
