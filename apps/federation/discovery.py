@@ -150,15 +150,18 @@ def _checked_key(actor_id, key_id, pem, created=None):
     return PublicKey(key_id, ALGORITHM, pem, created if isinstance(created, str) else None)
 
 
-def _handle(username, actor_id, claimed=None):
-    """Return ``user@host`` on the actor's own host; a claim naming another host is not adopted."""
+def _handle(username, actor_id):
+    """Return ``username@host`` on the actor's own host: we never adopt a handle on another host."""
     host = urlsplit(actor_id).hostname or ""
-    if claimed:
-        match = HANDLE.match(claimed)
-        if match and match.group(2).split(":")[0].lower() == host:
-            return f"{match.group(1)}@{host}"
-        return ""
     return f"{username}@{host}" if isinstance(username, str) and username else ""
+
+
+def _claimed_handle(claimed, actor_id):
+    """Return the compact document's ``user@host`` when its host is the actor's own, else ``""``."""
+    match = HANDLE.match(claimed) if isinstance(claimed, str) else None
+    if match and match.group(2).split(":")[0].lower() == (urlsplit(actor_id).hostname or ""):
+        return _handle(match.group(1), actor_id)
+    return ""
 
 
 def _read_actor_doc(actor_id, document):
@@ -181,7 +184,7 @@ def _read_actor_doc(actor_id, document):
         inbox=_http_url(document.get("inbox"), "inbox"),
         shared_inbox=_http_url(document.get("shared_inbox"), "shared_inbox", required=False),
         public_keys=tuple(keys),
-        handle=_handle(None, actor_id, claimed=str(document.get("handle") or "")),
+        handle=_claimed_handle(document.get("handle"), actor_id),
         name=str(document.get("name") or ""),
         format="actor-doc",
     )

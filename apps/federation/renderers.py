@@ -9,7 +9,12 @@ ACTOR_DOC = "application/vnd.fed-sx.actor-doc"
 
 
 class ActorPageRenderer(TemplateHTMLRenderer):
-    """The profile page for people; also the answer when nothing else the client accepts matches."""
+    """
+    The profile page for people; also the answer when nothing else the client accepts matches.
+
+    Negotiation needs its media type and format; the view renders the page with Django's
+    ``render`` (request context processors included), as every other page of the site.
+    """
 
     format = "html"
 

@@ -63,7 +63,7 @@ class Answer:
 def _refusal(status, code, message, fmt):
     if fmt == "html":
         return Answer({"status": status, "message": message}, status, MISSING_TEMPLATE)
-    return Answer({"error": code, "message": message}, status, MISSING_TEMPLATE)
+    return Answer({"error": code, "message": message}, status)
 
 
 def actor_representation(site, name, fmt):
