@@ -7,7 +7,8 @@ from . import views
 app_name = "activitypub"
 
 urlpatterns = [
-    re_path(r"^actors/(?P<name>[A-Za-z0-9_]{1,30})$", views.actor, name="actor"),
+    # Any name reaches the view, so that an impossible one is a negotiated 404 like any unknown actor.
+    re_path(r"^actors/(?P<name>[^/]{1,100})$", views.actor, name="actor"),
     path(".well-known/webfinger", views.webfinger, name="webfinger"),
     path(".well-known/nodeinfo", views.nodeinfo_links, name="nodeinfo-links"),
     path("nodeinfo/2.1", views.nodeinfo, name="nodeinfo"),

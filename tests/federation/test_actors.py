@@ -139,6 +139,7 @@ def test_a_member_has_a_person_actor_on_the_federation_host(site_client, member)
         ("blog", "alice"),  # members live on the federation host only
         ("blog", "market"),  # a site's actor lives on its own host only
         ("federation", "Alice"),  # ids are exact: no second URL for one actor
+        ("federation", "no-such.name"),  # not even a possible username
     ],
 )
 def test_an_unknown_actor_is_404_in_every_format(site_client, member, site, name, accept, content_type):
