@@ -8,6 +8,7 @@ and it is used. Production (``DEBUG`` off) refuses to start without a ``SECRET_K
 
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
@@ -245,6 +246,8 @@ CELERY_TASK_ROUTES = {
     "core.clear_expired_sessions": {"queue": "default"},
     "account.send_email_confirmation": {"queue": "mail"},
     "account.clear_expired_sign_ins": {"queue": "default"},
+    "federation.fetch_peer_actor": {"queue": "fetch"},
+    "federation.refresh_stale_peers": {"queue": "fetch"},
 }
 CELERY_TASK_ACKS_LATE = True  # a task is acknowledged once done: a killed worker's task is redelivered
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -263,6 +266,12 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "core.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # Hourly, so each stale peer is picked up within an hour of going stale; the task spreads the
+    # refetches over the hour with jitter.
+    "refresh-stale-peers": {
+        "task": "federation.refresh_stale_peers",
+        "schedule": crontab(minute=23),
     },
 }
 
@@ -385,6 +394,26 @@ CELERY_BEAT_SCHEDULE["clear-expired-sign-ins"] = {
     "task": "account.clear_expired_sign_ins",
     "schedule": crontab(hour=3, minute=37),
 }
+
+# --- Federation ------------------------------------------------------------------------------
+
+# Peers we know by name: a JSON object of peer name -> base URL. Peer ``p`` at base ``b`` has its
+# actor document at ``b/actors/p``.
+try:
+    ROSEASH_FEDERATION_PEERS = json.loads(os.environ.get("ROSEASH_FEDERATION_PEERS", "") or "{}")
+except json.JSONDecodeError as exc:
+    raise ImproperlyConfigured(
+        f"ROSEASH_FEDERATION_PEERS is not valid JSON ({exc}); "
+        'give an object of peer name to base URL, e.g. {"shop": "https://shop.example.org"}.'
+    ) from exc
+if not isinstance(ROSEASH_FEDERATION_PEERS, dict):
+    raise ImproperlyConfigured(
+        'ROSEASH_FEDERATION_PEERS must be a JSON object of peer name to base URL, e.g. {"shop": "https://shop.example.org"}.'
+    )
+# Optional: a dotted path to ``resolve(name) -> base URL or None`` for peers not in the map.
+ROSEASH_FEDERATION_PEER_RESOLVER = os.environ.get("ROSEASH_FEDERATION_PEER_RESOLVER", "")
+# Let outbound requests reach loopback and private addresses: development and tests only.
+ROSEASH_FEDERATION_ALLOW_PRIVATE = env_bool("ROSEASH_FEDERATION_ALLOW_PRIVATE")
 
 # --- Framework defaults ----------------------------------------------------------------------
 

@@ -5,3 +5,6 @@ class FederationConfig(AppConfig):
     name = "apps.federation"
     label = "federation"
     verbose_name = "Federation"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

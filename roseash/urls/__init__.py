@@ -11,4 +11,5 @@ def site_patterns(*patterns):
         path("", include("apps.account.auth_urls")),  # /auth/ sign-in routes; admin/login/ through SSO
         path("admin/", admin.site.urls),
         path("", include("apps.core.urls")),
+        path("", include("apps.federation.public_urls")),  # actors, WebFinger, NodeInfo, host-meta
     ]

@@ -1,0 +1,337 @@
+"""
+The one outbound HTTP client: every request our servers make to another server goes through here.
+
+A URL given to us by a peer is untrusted. This client bounds what fetching it may cost (connect 5 s,
+read 10 s, 30 s for the whole exchange, a body cap counted while streaming, at most 3 redirects) and
+refuses to reach our own network: every address a host name resolves to is checked when the socket
+is opened, so DNS that changes between a check and the connection (rebinding) gains nothing.
+``ROSEASH_FEDERATION_ALLOW_PRIVATE`` turns the address check off for development and tests.
+
+Requests to our own hosts go to ``ROSEASH_INTERNAL_URL`` with the right ``Host`` (see
+``apps.core.sites.internal_request_target``); that address is set by the operator and trusted.
+"""
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import HTTPError as Urllib3Error
+
+from .sites import internal_request_target, portal
+
+__all__ = [
+    "AddressRefused",
+    "BodyTooLarge",
+    "DeadlineExceeded",
+    "HttpClientError",
+    "RedirectRefused",
+    "Response",
+    "address_refusal",
+    "get",
+    "request",
+]
+
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 10
+DEADLINE = 30
+MAX_BODY = 1_048_576
+MAX_REDIRECTS = 3
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+USER_AGENT = "RoseAsh/0.1"
+CHUNK = 16_384
+
+# Networks no peer lives on. ``ipaddress`` flags most of them, but calls 6to4, NAT64 and some
+# multicast ranges global, so the embedded IPv4 address of those forms is checked as well.
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+CGNAT = ipaddress.ip_network("100.64.0.0/10")
+
+
+class HttpClientError(Exception):
+    """The request did not produce a usable answer; ``reason`` says why, for logs and operators."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AddressRefused(HttpClientError):
+    """The URL names a scheme, host or address we do not fetch from."""
+
+
+class RedirectRefused(HttpClientError):
+    """A redirect went where the caller does not follow, or there were too many."""
+
+
+class BodyTooLarge(HttpClientError):
+    """The answer was longer than the caller's cap."""
+
+
+class DeadlineExceeded(HttpClientError):
+    """The whole exchange took longer than the deadline."""
+
+
+@dataclass(frozen=True)
+class Response:
+    """A complete answer: final URL (as we name it, not the internal address), status, headers, body."""
+
+    url: str
+    status: int
+    headers: dict = field(repr=False)
+    content: bytes = field(repr=False)
+    redirects: tuple = ()
+
+    @property
+    def media_type(self):
+        """Return the Content-Type without parameters, lower-cased (``""`` when absent)."""
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    @property
+    def media_type_params(self):
+        """Return the Content-Type parameters as a dict with lower-cased names and unquoted values."""
+        params = {}
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            name, _, value = part.partition("=")
+            if name.strip():
+                params[name.strip().lower()] = value.strip().strip('"')
+        return params
+
+
+def address_refusal(address):
+    """Return why ``address`` may not be connected to, or None when it is a public unicast address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6:
+        embedded = None
+        if ip.ipv4_mapped is not None:
+            embedded = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            embedded = ip.sixtofour
+        elif any(ip in network for network in NAT64):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        elif ip.teredo is not None:
+            embedded = ip.teredo[1]
+        if embedded is not None:
+            inner = address_refusal(str(embedded))
+            return f"{address} embeds {inner}" if inner else None
+    for flag in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved"):
+        if getattr(ip, f"is_{flag}"):
+            return f"{address} is a {flag.replace('_', '-')} address"
+    if ip.version == 4 and ip in CGNAT:
+        return f"{address} is a carrier-grade NAT address"
+    if not ip.is_global:
+        return f"{address} is not a public address"
+    return None
+
+
+def _resolve(host, port, refuse_private):
+    """Resolve ``host``; when ``refuse_private``, refuse them all if any one address is not public."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise NewConnectionError(None, f"cannot resolve {host}: {exc}") from exc
+    for *_rest, sockaddr in infos if refuse_private else ():
+        reason = address_refusal(sockaddr[0])
+        if reason:
+            raise _Refused(f"{host} resolves to {reason}")
+    return infos
+
+
+class _Refused(NewConnectionError):
+    """Raised inside urllib3 so it surfaces as a connection error that we translate."""
+
+    def __init__(self, reason):
+        super().__init__(None, reason)
+        self.reason = reason
+
+
+class _ResolvingConnectionMixin:
+    """
+    Resolve, check every address, then connect to a checked address (never resolving again).
+
+    Every request takes this path, checked or not, so tests that allow loopback exercise the same
+    connection code (TLS included: certificates are still verified against the host name).
+    """
+
+    refuse_private = True
+
+    def _new_conn(self):
+        infos = _resolve(self._dns_host, self.port, self.refuse_private)
+        last_error = None
+        for family, socktype, proto, _canon, sockaddr in infos:
+            sock = socket.socket(family, socktype, proto)
+            try:
+                sock.settimeout(self.timeout)
+                for option in self.socket_options or ():
+                    sock.setsockopt(*option)
+                sock.connect(sockaddr)
+                return sock
+            except TimeoutError as exc:
+                sock.close()
+                last_error = ConnectTimeoutError(self, f"connecting to {self.host} timed out")
+                last_error.__cause__ = exc
+            except OSError as exc:
+                sock.close()
+                last_error = NewConnectionError(self, f"cannot connect to {self.host}: {exc}")
+        raise last_error or NewConnectionError(self, f"{self.host} has no address")
+
+
+def _pool_classes(refuse_private):
+    attrs = {"refuse_private": refuse_private}
+    http_connection = type("ResolvingHTTPConnection", (_ResolvingConnectionMixin, HTTPConnection), attrs)
+    https_connection = type("ResolvingHTTPSConnection", (_ResolvingConnectionMixin, HTTPSConnection), attrs)
+    return {
+        "http": type("ResolvingHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_connection}),
+        "https": type("ResolvingHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_connection}),
+    }
+
+
+POOL_CLASSES = {True: _pool_classes(True), False: _pool_classes(False)}
+
+
+class _ResolvingAdapter(HTTPAdapter):
+    def __init__(self, refuse_private):
+        self.refuse_private = refuse_private
+        super().__init__()
+
+    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
+        self.poolmanager = PoolManager(num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = POOL_CLASSES[self.refuse_private]
+
+
+def _session(refuse_private, verify=True):
+    session = requests.Session()
+    session.trust_env = False  # a proxy from the environment would connect for us, unchecked
+    session.verify = verify
+    session.mount("http://", _ResolvingAdapter(refuse_private))
+    session.mount("https://", _ResolvingAdapter(refuse_private))
+    return session
+
+
+def _check_url(url):
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise AddressRefused(f"{url!r}: only http and https URLs are fetched")
+    if not parts.hostname:
+        raise AddressRefused(f"{url!r} names no host")
+    if parts.username or parts.password:
+        raise AddressRefused(f"{url!r}: credentials in URLs are not sent")
+
+
+def _same_host(a, b):
+    return urlsplit(a).netloc.lower() == urlsplit(b).netloc.lower()
+
+
+def request(
+    method,
+    url,
+    *,
+    headers=None,
+    data=None,
+    max_bytes=MAX_BODY,
+    max_redirects=MAX_REDIRECTS,
+    same_host_redirects=False,
+):
+    """
+    Send one request and return the whole ``Response``, following up to ``max_redirects`` redirects.
+
+    Raises ``HttpClientError`` (or a subclass naming the refusal) when no answer could be had within
+    the limits. Redirects are followed only for GET and HEAD; with ``same_host_redirects`` a
+    redirect to another host is refused rather than followed. Any status is a ``Response``: the
+    caller decides what a 404 means.
+    """
+    deadline = time.monotonic() + DEADLINE
+    allow_private = settings.ROSEASH_FEDERATION_ALLOW_PRIVATE
+    redirects = []
+    current = url
+    while True:
+        _check_url(current)
+        target, host_header = internal_request_target(current)
+        # The operator's internal address is trusted; everything else is checked at connect time.
+        trusted = bool(host_header) or allow_private
+        answer = _exchange(method, target, {**(headers or {}), **host_header}, data, max_bytes, deadline, trusted)
+        if answer.status not in REDIRECT_STATUSES or method not in ("GET", "HEAD"):
+            return Response(current, answer.status, answer.headers, answer.content, tuple(redirects))
+        location = answer.headers.get("location")
+        if not location:
+            return Response(current, answer.status, answer.headers, answer.content, tuple(redirects))
+        following = urljoin(current, location)
+        if len(redirects) >= max_redirects:
+            raise RedirectRefused(f"more than {max_redirects} redirects, the last to {following}")
+        if same_host_redirects and not _same_host(current, following):
+            raise RedirectRefused(f"{current} redirects to another host: {following}")
+        redirects.append(following)
+        current = following
+
+
+def get(url, **kwargs):
+    """Send a GET; see ``request``."""
+    return request("GET", url, **kwargs)
+
+
+def _exchange(method, url, headers, data, max_bytes, deadline, trusted):
+    """Make one HTTP exchange without following redirects, reading at most ``max_bytes`` of body."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise DeadlineExceeded(f"no answer from {url} within {DEADLINE}s")
+    timeout = (min(CONNECT_TIMEOUT, remaining), min(READ_TIMEOUT, remaining))
+    # Peers' operators see who we are and where to look us up.
+    user_agent = f"{USER_AGENT} (+{portal().origin})"
+    sent_headers = {"User-Agent": user_agent, "Accept-Encoding": "identity", **headers}
+    try:
+        with (
+            _session(refuse_private=not trusted) as session,
+            session.request(
+                method, url, headers=sent_headers, data=data, timeout=timeout, stream=True, allow_redirects=False
+            ) as answer,
+        ):
+            declared = answer.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise BodyTooLarge(f"{url} announces {declared} bytes, more than the {max_bytes} allowed")
+            body = bytearray()
+            # read1 returns whatever one read gets, so a slow drip still reaches the deadline check.
+            while chunk := answer.raw.read1(CHUNK, decode_content=True):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise BodyTooLarge(f"{url} sent more than the {max_bytes} bytes allowed")
+                if time.monotonic() > deadline:
+                    raise DeadlineExceeded(f"{url} was still sending after {DEADLINE}s")
+            return Response(url, answer.status_code, {k.lower(): v for k, v in answer.headers.items()}, bytes(body))
+    except requests.ConnectionError as exc:
+        refused = _find_refusal(exc)
+        if refused:
+            raise AddressRefused(refused.reason) from exc
+        raise HttpClientError(f"cannot connect to {url}: {_short(exc)}") from exc
+    except (requests.Timeout, ReadTimeoutError) as exc:
+        raise HttpClientError(f"timed out talking to {url}") from exc
+    except Urllib3Error as exc:  # raised while reading the body, outside requests' wrapping
+        raise HttpClientError(f"{url}: {_short(exc)}") from exc
+    except requests.RequestException as exc:
+        raise HttpClientError(f"{url}: {_short(exc)}") from exc
+
+
+def _find_refusal(exc):
+    """Return the ``_Refused`` buried in a requests/urllib3 error chain, if there is one."""
+    seen = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _Refused):
+            return current
+        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        stack.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+    return None
+
+
+def _short(exc):
+    text = str(exc)
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,193 @@
+"""
+Our own actors, and their projections into the formats we serve.
+
+Each site has a ``Service`` actor on its own host at ``/actors/<site>``; each member has a ``Person``
+actor on the federation host at ``/actors/<username>``. Every actor publishes the instance keys under
+its own key ids (``<actor URL>#<key name>``), so one keypair serves them all.
+"""
+
+import time
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from apps.core.sites import get_site
+
+from .keys import ALGORITHM
+
+USER_SITE = "federation"
+ACTOR_DOC_VERSION = 1
+AS_CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
+PUBLIC_URLCONF_NAMESPACE = "activitypub"
+
+
+class ActorGone(Exception):
+    """The actor existed and was removed: its URL answers 410."""
+
+
+@dataclass(frozen=True)
+class LocalActor:
+    """One of our actors: enough to build every representation of it."""
+
+    username: str
+    kind: str
+    display_name: str
+    summary: str
+    site: str
+
+    @property
+    def host(self):
+        return get_site(self.site).host
+
+    @cached_property
+    def id(self):
+        site = get_site(self.site)
+        return site.origin + _actor_path(site.urlconf, self.username)
+
+    @property
+    def handle(self):
+        return f"{self.username}@{self.host}"
+
+    # Inbox and collections hang under the actor URL; the shared inbox is the federation host's.
+    @property
+    def inbox(self):
+        return self.id + "/inbox"
+
+    @property
+    def outbox(self):
+        return self.id + "/outbox"
+
+    @property
+    def shared_inbox(self):
+        return get_site(USER_SITE).origin + "/inbox"
+
+    def key_id(self, key):
+        return f"{self.id}#{key.name}"
+
+
+@lru_cache(maxsize=4096)
+def _actor_path(urlconf, username):
+    """Return the path of an actor's URL; it depends only on the URLconf, so it is cached per process."""
+    return reverse(f"{PUBLIC_URLCONF_NAMESPACE}:actor", urlconf=urlconf, args=[username])
+
+
+def site_actor(site):
+    return LocalActor(
+        username=site,
+        kind="Service",
+        display_name=f"Rose Ash {site.capitalize()}",
+        summary=f"The {site} site of the Rose Ash cooperative.",
+        site=site,
+    )
+
+
+def find(site, name, *, ignore_case=False):
+    """
+    Return the actor ``name`` served on ``site``'s host, or None when there is none.
+
+    Raises ``ActorGone`` for a member whose account was deactivated.
+    """
+    if (name.lower() if ignore_case else name) == site:
+        return site_actor(site)
+    if site != USER_SITE:
+        return None
+    found = _member(name, ignore_case=True) if ignore_case else _remembered_member(name)
+    if found is GONE:
+        raise ActorGone(name)
+    return found
+
+
+GONE = object()
+MEMBER_TTL = 60
+MEMBERS_KEPT = 10_000
+_members = {}
+
+
+def _remembered_member(name):
+    """
+    Return ``_member(name)`` as this process saw it less than ``MEMBER_TTL`` seconds ago.
+
+    Peers fetch member actors on every delivery they verify; a query each time would halve the
+    throughput of the actor document. A change to a member (a new name, a deactivation) is
+    therefore served within a minute. Unknown names are remembered too, within a bound.
+    """
+    now = time.monotonic()
+    kept = _members.get(name)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    if len(_members) >= MEMBERS_KEPT:
+        _members.clear()
+    found = _member(name)
+    _members[name] = (now + MEMBER_TTL, found)
+    return found
+
+
+def forget_members():
+    """Drop this process's remembered members (between tests, or after a bulk change)."""
+    _members.clear()
+
+
+def _member(name, *, ignore_case=False):
+    """Return the member's actor, ``GONE`` for a deactivated member, or None."""
+    lookup = {"username__iexact" if ignore_case else "username": name}
+    member = get_user_model().objects.filter(**lookup).only("username", "first_name", "last_name", "is_active").first()
+    if member is None:
+        return None
+    if not member.is_active:
+        return GONE
+    return LocalActor(
+        username=member.username,
+        kind="Person",
+        display_name=member.get_full_name() or member.username,
+        summary="",
+        site=USER_SITE,
+    )
+
+
+def as_activitystreams(actor, keys):
+    """Return the ActivityStreams document (Mastodon-compatible); ``publicKey`` is the signing key."""
+    actor_id = actor.id
+    signing = keys[-1]
+    return {
+        "@context": AS_CONTEXT,
+        "id": actor_id,
+        "type": actor.kind,
+        "preferredUsername": actor.username,
+        "name": actor.display_name,
+        "summary": actor.summary,
+        "url": actor_id,
+        "inbox": actor.inbox,
+        "outbox": actor.outbox,
+        "followers": actor_id + "/followers",
+        "following": actor_id + "/following",
+        "endpoints": {"sharedInbox": actor.shared_inbox},
+        "manuallyApprovesFollowers": False,
+        "discoverable": True,
+        "publicKey": {"id": actor.key_id(signing), "owner": actor_id, "publicKeyPem": signing.public_key_pem},
+    }
+
+
+def as_actor_doc(actor, keys):
+    """Return the compact Rose Ash actor document (format described in docs/federation.md)."""
+    return {
+        "version": ACTOR_DOC_VERSION,
+        "id": actor.id,
+        "type": actor.kind,
+        "handle": actor.handle,
+        "name": actor.display_name,
+        "inbox": actor.inbox,
+        "shared_inbox": actor.shared_inbox,
+        "outbox": actor.outbox,
+        "signing_key": actor.key_id(keys[-1]),
+        "public_keys": [
+            {
+                "id": actor.key_id(key),
+                "algorithm": ALGORITHM,
+                "pem": key.public_key_pem,
+                "created": key.created.isoformat(),
+            }
+            for key in keys
+        ],
+    }

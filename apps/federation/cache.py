@@ -1,0 +1,167 @@
+"""
+``lookup_or_fetch``: peer actors from the cache, the ``PeerActor`` table, or the network, in that order.
+
+- Warm: one cache read (Redis in production), no SQL, no request to the peer.
+- Cold or stale: the row if fresh, else a fetch whose good result is stored and cached until the
+  row goes stale.
+- Failure: cached for ``NEGATIVE_TTL`` seconds so a dead peer is not asked on every lookup; when a
+  transient failure hits a peer we knew, the last good state is served meanwhile.
+- Breaker: ``BREAKER_THRESHOLD`` transient failures of one host within ``BREAKER_WINDOW`` open its
+  breaker for ``BREAKER_OPEN_FOR`` seconds, during which nothing is sent to that host.
+"""
+
+import hashlib
+from urllib.parse import urlsplit
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from .discovery import PEER_NAME, actor_url_for, fetch
+from .models import PEER_FRESH_FOR, PeerActor
+from .outcomes import ActorState, PublicKey, TransportError
+
+NEGATIVE_TTL = 60
+BREAKER_THRESHOLD = 5
+BREAKER_WINDOW = 600
+BREAKER_OPEN_FOR = 300
+PREFIX = "federation:peer:"
+
+
+def _key(target):
+    return PREFIX + hashlib.sha256(target.strip().encode()).hexdigest()[:40]
+
+
+def _host(url):
+    return urlsplit(url).netloc.lower()
+
+
+def state_of(row):
+    """Return the ``ActorState`` a stored row holds."""
+    return ActorState(
+        id=row.actor_url,
+        inbox=row.inbox,
+        shared_inbox=row.shared_inbox,
+        public_keys=tuple(PublicKey(**key) for key in row.public_keys),
+        handle=row.handle,
+        name=row.name,
+        format=row.document_format,
+    )
+
+
+def _fresh_seconds(row):
+    left = (row.fetched_at + PEER_FRESH_FOR - timezone.now()).total_seconds()
+    return max(int(left), 1)
+
+
+def breaker_open(host):
+    return bool(cache.get(f"federation:breaker:open:{host}"))
+
+
+def _guarded_fetch(url):
+    """Fetch ``url`` unless its host's breaker is open; count transient failures towards opening it."""
+    host = _host(url)
+    if breaker_open(host):
+        return TransportError(url, f"{host} failed repeatedly; not asking it for {BREAKER_OPEN_FOR}s (breaker open)")
+    outcome = fetch(url)
+    failures_key = f"federation:breaker:failures:{host}"
+    if outcome.transient:
+        cache.add(failures_key, 0, BREAKER_WINDOW)
+        try:
+            failures = cache.incr(failures_key)
+        except ValueError:  # expired between add and incr
+            failures = 1
+            cache.set(failures_key, failures, BREAKER_WINDOW)
+        if failures >= BREAKER_THRESHOLD:
+            cache.set(f"federation:breaker:open:{host}", True, BREAKER_OPEN_FOR)
+            cache.delete(failures_key)
+    else:
+        cache.delete(failures_key)
+    return outcome
+
+
+def _store(url, state, peer_name):
+    now = timezone.now()
+    defaults = {
+        "handle": state.handle,
+        "name": state.name,
+        "inbox": state.inbox,
+        "shared_inbox": state.shared_inbox,
+        "public_keys": [key.as_dict() for key in state.public_keys],
+        "document_format": state.format,
+        "fetched_at": now,
+        "last_attempt_at": now,
+        "failures": 0,
+        "last_error": "",
+    }
+    if peer_name:
+        defaults["peer_name"] = peer_name
+    row, _created = PeerActor.objects.update_or_create(actor_url=url, defaults=defaults)
+    return row
+
+
+def _record_failure(url, outcome):
+    """Count the failure on a row we already have; failures of unknown actors are not stored."""
+    row = PeerActor.objects.filter(actor_url=url).first()
+    if row is not None:
+        row.failures += 1
+        row.last_attempt_at = timezone.now()
+        row.last_error = outcome.describe()[:500]
+        row.save(update_fields=["failures", "last_attempt_at", "last_error"])
+    return row
+
+
+def _cache_state(targets, state, ttl):
+    cache.set_many({_key(target): state for target in targets if target}, ttl)
+
+
+def _refresh(target, url):
+    """Fetch ``url`` now, store or count the outcome, cache it under ``target``, and return it with the row."""
+    outcome = _guarded_fetch(url)
+    if outcome.ok:
+        peer_name = target if PEER_NAME.match(target) else ""
+        row = _store(url, outcome, peer_name)
+        _cache_state({target, url, outcome.id}, outcome, _fresh_seconds(row))
+        return outcome, row
+    row = _record_failure(url, outcome)
+    cache.set(_key(target), outcome, NEGATIVE_TTL)
+    return outcome, row
+
+
+def refresh_peer(target):
+    """Fetch ``target``'s actor now, whatever the cache holds, and return the outcome of that fetch."""
+    url = actor_url_for(target)
+    if not isinstance(url, str):
+        cache.set(_key(target), url, NEGATIVE_TTL)
+        return url
+    return _refresh(target, url)[0]
+
+
+def lookup_or_fetch(target, *, refresh=False):
+    """Return the ``FetchOutcome`` for ``target`` (peer name, actor URL or ``acct:user@host``)."""
+    if refresh:
+        return refresh_peer(target)
+    found = cache.get(_key(target))
+    if found is not None:
+        return found
+    url = actor_url_for(target)
+    if not isinstance(url, str):
+        cache.set(_key(target), url, NEGATIVE_TTL)
+        return url
+    row = PeerActor.objects.filter(actor_url=url).first()
+    if row is not None and not row.is_stale:
+        state = state_of(row)
+        _cache_state({target, url}, state, _fresh_seconds(row))
+        return state
+    outcome, _row = _refresh(target, url)
+    if not outcome.ok and outcome.transient and row is not None:
+        state = state_of(row)  # the peer is down for now: its last good state beats nothing
+        cache.set(_key(target), state, NEGATIVE_TTL)
+        return state
+    return outcome
+
+
+def forget_peer(row):
+    """Delete a stored peer and its cache entries (by URL, peer name and handle)."""
+    targets = {row.actor_url, row.peer_name, f"acct:{row.handle}" if row.handle else ""}
+    cache.delete_many([_key(target) for target in targets if target])
+    row.delete()

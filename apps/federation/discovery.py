@@ -1,0 +1,215 @@
+"""
+Finding a peer's actor and reading its document, with every check the reference asks for.
+
+``actor_url_for`` turns a target (a peer name, an actor URL or ``acct:user@host``) into the URL of
+its actor document. ``fetch`` GETs that URL and returns one ``FetchOutcome``; it never raises for
+anything a peer can do.
+"""
+
+import json
+import re
+from urllib.parse import urldefrag, urlencode, urlsplit
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from apps.core import http
+from apps.core.sites import site_for_host
+
+from .keys import ALGORITHM
+from .outcomes import ActorState, BadActorDoc, HttpStatus, NoPeerUrl, PublicKey, TransportError
+from .renderers import ACTIVITY_JSON, ACTOR_DOC, AS_PROFILE
+
+ACCEPT = f'{ACTOR_DOC}, {ACTIVITY_JSON};q=0.9, application/ld+json; profile="{AS_PROFILE}";q=0.9'
+WEBFINGER_ACCEPT = "application/jrd+json, application/json;q=0.9"
+PEER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+HANDLE = re.compile(r"^@?([^@\s/]+)@([^@\s/]+)$")
+MIN_KEY_BITS = 2048
+
+
+class _Invalid(Exception):
+    """A document failed a check; the message is the reason an operator reads."""
+
+
+def peer_map_url(name):
+    """Return the actor URL of peer ``name`` from the static map or the resolver, or None."""
+    base = settings.ROSEASH_FEDERATION_PEERS.get(name)
+    if base is None and settings.ROSEASH_FEDERATION_PEER_RESOLVER:
+        base = import_string(settings.ROSEASH_FEDERATION_PEER_RESOLVER)(name)
+    if not base:
+        return None
+    return f"{base.rstrip('/')}/actors/{name}"
+
+
+def actor_url_for(target):
+    """Return the actor URL ``target`` names, or a ``FetchOutcome`` failure saying why there is none."""
+    target = target.strip()
+    if urlsplit(target).scheme in ("http", "https"):
+        return target
+    handle = HANDLE.match(target.removeprefix("acct:"))
+    if handle:
+        return _webfinger(*handle.groups())
+    if PEER_NAME.match(target):
+        url = peer_map_url(target)
+        if url:
+            return url
+        return NoPeerUrl(target, f"{target!r} is not in ROSEASH_FEDERATION_PEERS and no resolver knows it")
+    return NoPeerUrl(target, f"{target!r} is neither a peer name, an actor URL nor acct:user@host")
+
+
+def _webfinger_origin(host):
+    """Our own hosts are asked at their configured origin (dev ports included); others over https."""
+    ours = site_for_host(host)
+    return ours.origin if ours else f"https://{host}"
+
+
+def _webfinger(user, host):
+    resource = f"acct:{user}@{host}"
+    url = f"{_webfinger_origin(host)}/.well-known/webfinger?{urlencode({'resource': resource})}"
+    try:
+        answer = http.get(url, headers={"Accept": WEBFINGER_ACCEPT}, max_bytes=64 * 1024)
+    except http.HttpClientError as exc:
+        return TransportError(url, f"WebFinger: {exc.reason}", retryable=not isinstance(exc, http.AddressRefused))
+    if answer.status != 200:
+        return NoPeerUrl(resource, f"WebFinger at {host} answered {answer.status}")
+    try:
+        jrd = json.loads(answer.content)
+        links = jrd["links"]
+        for link in links:
+            media_type = link.get("type", "").split(";", 1)[0].strip()
+            if link.get("rel") == "self" and media_type in (ACTIVITY_JSON, "application/ld+json"):
+                href = link.get("href", "")
+                if urlsplit(href).scheme in ("http", "https"):
+                    return href
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return NoPeerUrl(resource, f"WebFinger at {host} sent no readable JRD")
+    return NoPeerUrl(resource, f"WebFinger at {host} names no ActivityPub actor for {resource}")
+
+
+def fetch(url):
+    """GET the actor document at ``url`` and return its ``ActorState`` or the reason there is none."""
+    try:
+        answer = http.get(url, headers={"Accept": ACCEPT}, same_host_redirects=True)
+    except http.BodyTooLarge as exc:
+        return BadActorDoc(url, exc.reason)
+    except (http.AddressRefused, http.RedirectRefused) as exc:
+        return TransportError(url, exc.reason, retryable=False)
+    except http.HttpClientError as exc:
+        return TransportError(url, exc.reason)
+    if answer.status != 200:
+        return HttpStatus(url, answer.status)
+    try:
+        return _read(url, answer)
+    except _Invalid as exc:
+        return BadActorDoc(url, str(exc))
+
+
+def _read(url, answer):
+    media_type = answer.media_type
+    if media_type == ACTOR_DOC:
+        reader = _read_actor_doc
+    elif media_type == ACTIVITY_JSON or (
+        media_type == "application/ld+json" and answer.media_type_params.get("profile") == AS_PROFILE
+    ):
+        reader = _read_activitystreams
+    else:
+        raise _Invalid(f"Content-Type {answer.headers.get('content-type', '(none)')!r} is not an actor document")
+    try:
+        document = json.loads(answer.content)
+    except ValueError as exc:  # includes undecodable bytes
+        raise _Invalid(f"the body is not JSON ({exc})") from exc
+    if not isinstance(document, dict):
+        raise _Invalid("the document is not a JSON object")
+    actor_id = document.get("id")
+    # The id must be the URL asked for; a same-host redirect (the client refuses others) may move it.
+    if actor_id not in (url, answer.url):
+        raise _Invalid(f"its id {actor_id!r} is not the URL fetched ({url})")
+    return reader(actor_id, document)
+
+
+def _http_url(value, field, required=True):
+    if value in (None, "") and not required:
+        return ""
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
+        raise _Invalid(f"{field} is not an http(s) URL")
+    return value
+
+
+def _checked_key(actor_id, key_id, pem, created=None):
+    key_id = _http_url(key_id, "a key id")
+    if urlsplit(key_id).netloc != urlsplit(actor_id).netloc:
+        raise _Invalid(f"key {key_id} is not on the actor's host")
+    try:
+        public = serialization.load_pem_public_key(pem.encode())
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise _Invalid(f"key {key_id} is not a PEM public key") from exc
+    if not isinstance(public, rsa.RSAPublicKey) or public.key_size < MIN_KEY_BITS:
+        raise _Invalid(f"key {key_id} is not an RSA key of at least {MIN_KEY_BITS} bits")
+    return PublicKey(key_id, ALGORITHM, pem, created if isinstance(created, str) else None)
+
+
+def _handle(username, actor_id):
+    """Return ``username@host`` on the actor's own host: we never adopt a handle on another host."""
+    host = urlsplit(actor_id).hostname or ""
+    return f"{username}@{host}" if isinstance(username, str) and username else ""
+
+
+def _claimed_handle(claimed, actor_id):
+    """Return the compact document's ``user@host`` when its host is the actor's own, else ``""``."""
+    match = HANDLE.match(claimed) if isinstance(claimed, str) else None
+    if match and match.group(2).split(":")[0].lower() == (urlsplit(actor_id).hostname or ""):
+        return _handle(match.group(1), actor_id)
+    return ""
+
+
+def _read_actor_doc(actor_id, document):
+    if document.get("version") != 1:
+        raise _Invalid(f"actor-doc version {document.get('version')!r} is not supported (1 is)")
+    entries = document.get("public_keys")
+    if not isinstance(entries, list) or not entries:
+        raise _Invalid("public_keys is missing or empty")
+    keys = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise _Invalid("a public_keys entry is not an object")
+        if urldefrag(str(entry.get("id", ""))).url != actor_id or entry.get("owner", actor_id) != actor_id:
+            raise _Invalid(f"key {entry.get('id')!r} does not belong to {actor_id}")
+        if entry.get("algorithm") != ALGORITHM:
+            raise _Invalid(f"key {entry.get('id')} has algorithm {entry.get('algorithm')!r}, not {ALGORITHM}")
+        keys.append(_checked_key(actor_id, entry.get("id"), entry.get("pem"), entry.get("created")))
+    return ActorState(
+        id=actor_id,
+        inbox=_http_url(document.get("inbox"), "inbox"),
+        shared_inbox=_http_url(document.get("shared_inbox"), "shared_inbox", required=False),
+        public_keys=tuple(keys),
+        handle=_claimed_handle(document.get("handle"), actor_id),
+        name=str(document.get("name") or ""),
+        format="actor-doc",
+    )
+
+
+def _read_activitystreams(actor_id, document):
+    entries = document.get("publicKey")
+    entries = [entries] if isinstance(entries, dict) else entries
+    if not isinstance(entries, list) or not entries:
+        raise _Invalid("publicKey is missing")
+    keys = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise _Invalid("a publicKey entry is not an object")
+        if entry.get("owner") != actor_id:
+            raise _Invalid(f"key {entry.get('id')!r} is owned by {entry.get('owner')!r}, not by {actor_id}")
+        keys.append(_checked_key(actor_id, entry.get("id"), entry.get("publicKeyPem")))
+    endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
+    username = document.get("preferredUsername")
+    return ActorState(
+        id=actor_id,
+        inbox=_http_url(document.get("inbox"), "inbox"),
+        shared_inbox=_http_url(endpoints.get("sharedInbox"), "endpoints.sharedInbox", required=False),
+        public_keys=tuple(keys),
+        handle=_handle(username, actor_id),
+        name=str(document.get("name") or username or ""),
+        format="activitystreams",
+    )

@@ -1,0 +1,121 @@
+"""
+The one result of looking for a peer's actor: its state, or exactly why there is none.
+
+``FetchOutcome`` is a small sum type of frozen dataclasses. ``ok`` says which side it is on;
+``describe()`` gives the operator's one-line form (``status 404``, ``bad_actor_doc: <reason>``);
+``transient`` says whether trying again later may help (transport errors and 5xx).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    id: str
+    algorithm: str
+    pem: str
+    created: str | None = None
+
+    def as_dict(self):
+        return {"id": self.id, "algorithm": self.algorithm, "pem": self.pem, "created": self.created}
+
+
+@dataclass(frozen=True)
+class ActorState:
+    """A peer actor as a valid document described it."""
+
+    id: str
+    inbox: str
+    shared_inbox: str
+    public_keys: tuple[PublicKey, ...]
+    handle: str
+    name: str
+    format: str
+
+    ok = True
+    transient = False
+    kind = "ok"
+
+    def key(self, key_id):
+        """Return the published key with id ``key_id``, or None."""
+        return next((key for key in self.public_keys if key.id == key_id), None)
+
+    def describe(self):
+        return f"ok: {self.handle or self.id}"
+
+    def as_dict(self):
+        return {
+            "id": self.id,
+            "inbox": self.inbox,
+            "shared_inbox": self.shared_inbox,
+            "handle": self.handle,
+            "name": self.name,
+            "format": self.format,
+            "public_keys": [key.as_dict() for key in self.public_keys],
+        }
+
+
+class _Failure:
+    ok = False
+    transient = False
+
+    def as_dict(self):
+        return {"outcome": self.kind, "detail": self.describe()}
+
+
+@dataclass(frozen=True)
+class NoPeerUrl(_Failure):
+    target: str
+    reason: str
+
+    kind = "no_peer_url"
+
+    def describe(self):
+        return f"no_peer_url: {self.reason}"
+
+
+@dataclass(frozen=True)
+class HttpStatus(_Failure):
+    url: str
+    status: int
+
+    kind = "status"
+
+    @property
+    def transient(self):
+        return self.status >= 500 or self.status == 429
+
+    def describe(self):
+        return f"status {self.status}"
+
+
+@dataclass(frozen=True)
+class BadActorDoc(_Failure):
+    url: str
+    reason: str
+
+    kind = "bad_actor_doc"
+
+    def describe(self):
+        return f"bad_actor_doc: {self.reason}"
+
+
+@dataclass(frozen=True)
+class TransportError(_Failure):
+    """No answer to read. ``retryable`` is False for refusals that will not change (a private address)."""
+
+    url: str
+    reason: str
+    retryable: bool = True
+
+    kind = "transport"
+
+    @property
+    def transient(self):
+        return self.retryable
+
+    def describe(self):
+        return f"transport: {self.reason}"
+
+
+FetchOutcome = ActorState | NoPeerUrl | HttpStatus | BadActorDoc | TransportError

@@ -1,0 +1,153 @@
+"""
+Federation's public face: what views, commands, tasks and other apps may call.
+
+Serving: ``actor_representation``, ``webfinger``, ``nodeinfo_links``, ``nodeinfo``, ``host_meta``.
+Discovery: ``actor_url_for``, ``fetch``, ``lookup_or_fetch``, ``forget_peer`` and the outcome types.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from xml.sax.saxutils import quoteattr
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.http.request import split_domain_port
+from django.urls import resolve
+from django.urls.exceptions import Resolver404
+
+from apps.core.sites import get_site
+
+from . import actors, keys
+from .cache import forget_peer, lookup_or_fetch, refresh_peer
+from .discovery import actor_url_for, fetch
+from .outcomes import ActorState, BadActorDoc, FetchOutcome, HttpStatus, NoPeerUrl, PublicKey, TransportError
+
+__all__ = [
+    "ActorState",
+    "Answer",
+    "BadActorDoc",
+    "FetchOutcome",
+    "HttpStatus",
+    "NoPeerUrl",
+    "PublicKey",
+    "TransportError",
+    "actor_representation",
+    "actor_url_for",
+    "fetch",
+    "forget_peer",
+    "host_meta",
+    "lookup_or_fetch",
+    "nodeinfo",
+    "nodeinfo_links",
+    "refresh_peer",
+    "webfinger",
+]
+
+SOFTWARE = {"name": "roseash", "version": "0.1.0"}
+NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
+USER_COUNT_TTL = 3600
+PROFILE_TEMPLATE = "federation/actor.html"
+MISSING_TEMPLATE = "federation/actor_missing.html"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a view sends: the data for its renderer, a status and, for HTML, a template."""
+
+    data: Any
+    status: int = 200
+    template: str | None = None
+
+
+def _refusal(status, code, message, fmt):
+    if fmt == "html":
+        return Answer({"status": status, "message": message}, status, MISSING_TEMPLATE)
+    return Answer({"error": code, "message": message}, status)
+
+
+def actor_representation(site, name, fmt):
+    """Return the actor ``name`` of ``site`` in format ``fmt`` (html, activitystreams, actor-doc)."""
+    try:
+        actor = actors.find(site, name)
+    except actors.ActorGone:
+        return _refusal(410, "actor_gone", f"The actor {name} has been removed.", fmt)
+    if actor is None:
+        return _refusal(404, "actor_unknown", f"There is no actor {name} here.", fmt)
+    published = keys.published_keys()
+    if fmt == "activitystreams":
+        return Answer(actors.as_activitystreams(actor, published))
+    if fmt == "actor-doc":
+        return Answer(actors.as_actor_doc(actor, published))
+    return Answer({"actor": actor}, template=PROFILE_TEMPLATE)
+
+
+def _actor_for_resource(site, resource):
+    """Return the local actor of ``site``'s host a WebFinger resource names, or None."""
+    if resource.startswith("acct:"):
+        user, _, host = resource[len("acct:") :].rpartition("@")
+        domain, _port = split_domain_port(host.lower())
+        if not user or domain != get_site(site).host:
+            return None
+        return actors.find(site, user, ignore_case=True)
+    parts = urlsplit(resource)
+    if parts.scheme in ("http", "https") and parts.netloc.lower() == urlsplit(get_site(site).origin).netloc:
+        try:
+            match = resolve(parts.path, urlconf=get_site(site).urlconf)
+        except Resolver404:
+            return None
+        if match.view_name == f"{actors.PUBLIC_URLCONF_NAMESPACE}:actor":
+            return actors.find(site, match.kwargs["name"])
+    return None
+
+
+def webfinger(site, resource):
+    """Return the JRD for a resource (``acct:name@host`` or an actor URL) of ``site``'s own host."""
+    if not resource:
+        return Answer({"error": "resource_missing", "message": "Give ?resource=acct:name@host."}, 400)
+    try:
+        actor = _actor_for_resource(site, resource.strip())
+    except actors.ActorGone:
+        return Answer({"error": "actor_gone", "message": f"{resource} has been removed."}, 410)
+    if actor is None:
+        return Answer({"error": "resource_unknown", "message": f"{resource} is not an actor of this host."}, 404)
+    return Answer(
+        {
+            "subject": f"acct:{actor.handle}",
+            "aliases": [actor.id],
+            "links": [
+                {"rel": "self", "type": "application/activity+json", "href": actor.id},
+                {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": actor.id},
+            ],
+        }
+    )
+
+
+def nodeinfo_links(site):
+    origin = get_site(site).origin
+    return {"links": [{"rel": NODEINFO_SCHEMA, "href": f"{origin}/nodeinfo/2.1"}]}
+
+
+def nodeinfo(site):
+    users = cache.get_or_set(
+        "federation:nodeinfo:users", lambda: get_user_model().objects.filter(is_active=True).count(), USER_COUNT_TTL
+    )
+    return {
+        "version": "2.1",
+        "software": SOFTWARE,
+        "protocols": ["activitypub"],
+        "services": {"inbound": [], "outbound": []},
+        "openRegistrations": False,
+        "usage": {"users": {"total": users}},
+        "metadata": {"nodeName": f"Rose Ash {site.capitalize()}"},
+    }
+
+
+def host_meta(site):
+    template = get_site(site).origin + "/.well-known/webfinger?resource={uri}"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
+        f'  <Link rel="lrdd" type="application/jrd+json" template={quoteattr(template)}/>\n'
+        "</XRD>\n"
+    )

@@ -1,0 +1,323 @@
+"""The outbound HTTP client, against real HTTP servers on loopback."""
+
+import datetime
+import ssl
+import time
+
+import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from apps.core import http
+
+
+def wait_until_answered(httpserver, requests=1, timeout=5):
+    """Wait until the single-threaded server has logged ``requests`` requests (a late answer would
+    otherwise be logged during the next test)."""
+    deadline = time.monotonic() + timeout
+    while len(httpserver.log) < requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def self_signed_certificate(directory, host="localhost"):
+    """Write a certificate for ``host`` (DNS name only) and its key; return their paths."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def private_allowed(settings):
+    settings.ROSEASH_FEDERATION_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def private_refused(settings):
+    settings.ROSEASH_FEDERATION_ALLOW_PRIVATE = False
+
+
+def loopback_url(httpserver, path):
+    """The same server named by its address rather than ``localhost``: another host to the client."""
+    return f"http://127.0.0.1:{httpserver.port}{path}"
+
+
+def test_a_get_returns_status_headers_and_body(private_allowed, httpserver):
+    httpserver.expect_request("/doc").respond_with_data(
+        '{"a": 1}', content_type='application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+    )
+
+    answer = http.get(httpserver.url_for("/doc"), headers={"Accept": "application/ld+json"})
+
+    assert answer.status == 200
+    assert answer.content == b'{"a": 1}'
+    assert answer.media_type == "application/ld+json"
+    assert answer.media_type_params == {"profile": "https://www.w3.org/ns/activitystreams"}
+    assert answer.url == httpserver.url_for("/doc")
+    assert httpserver.log[0][0].headers["User-Agent"] == "RoseAsh/0.1 (+http://localhost)"
+
+
+def test_an_error_status_is_an_answer_not_an_exception(private_allowed, httpserver):
+    httpserver.expect_request("/gone").respond_with_data("gone", status=410)
+
+    assert http.get(httpserver.url_for("/gone")).status == 410
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "224.0.0.1",
+        "239.1.2.3",
+        "0.0.0.0",  # noqa: S104 (an address to refuse, not to bind)
+        "255.255.255.255",
+        "::",
+        "::1",
+        "fc00::1",
+        "fd12:3456::1",
+        "fe80::1",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "::127.0.0.1",
+        "2002:7f00:1::",
+        "2002:a9fe:a9fe::1",
+        "64:ff9b::7f00:1",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b:1::a00:1",
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",
+    ],
+)
+def test_private_and_special_addresses_are_refused(address):
+    assert http.address_refusal(address)
+
+
+@pytest.mark.parametrize(
+    "address", ["93.184.216.34", "2606:4700:4700::1111", "2002:5db8:d822::1", "64:ff9b::5db8:d822"]
+)
+def test_public_addresses_pass(address):
+    assert http.address_refusal(address) is None
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "2130706433", "0x7f000001", "017700000001", "127.1"])
+def test_loopback_in_any_spelling_is_refused_at_connect_time(private_refused, httpserver, host):
+    httpserver.expect_request("/").respond_with_data("secret")
+
+    with pytest.raises(http.AddressRefused, match="loopback"):
+        http.get(f"http://{host}:{httpserver.port}/")
+
+    assert httpserver.log == []
+
+
+def test_ipv6_loopback_literal_is_refused(private_refused):
+    with pytest.raises(http.AddressRefused, match="loopback"):
+        http.get("http://[::1]:9/")
+
+
+def test_ipv4_mapped_literal_is_refused(private_refused, httpserver):
+    with pytest.raises(http.AddressRefused):
+        http.get(f"http://[::ffff:127.0.0.1]:{httpserver.port}/")
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/x", "file:///etc/passwd", "gopher://example.org/", "http:///nohost", "//x"]
+)
+def test_only_http_and_https_urls_are_fetched(private_allowed, url):
+    with pytest.raises(http.AddressRefused):
+        http.get(url)
+
+
+def test_credentials_in_the_url_are_refused(private_allowed, httpserver):
+    with pytest.raises(http.AddressRefused, match="credentials"):
+        http.get(f"http://user:pw@localhost:{httpserver.port}/")
+
+
+def test_up_to_three_redirects_are_followed(private_allowed, httpserver):
+    for hop in range(3):
+        httpserver.expect_request(f"/r{hop}").respond_with_data("", status=302, headers={"Location": f"/r{hop + 1}"})
+    httpserver.expect_request("/r3").respond_with_data("landed")
+
+    answer = http.get(httpserver.url_for("/r0"))
+
+    assert answer.content == b"landed"
+    assert answer.url == httpserver.url_for("/r3")
+    assert len(answer.redirects) == 3
+
+
+def test_a_fourth_redirect_is_refused(private_allowed, httpserver):
+    for hop in range(4):
+        httpserver.expect_request(f"/r{hop}").respond_with_data("", status=301, headers={"Location": f"/r{hop + 1}"})
+    httpserver.expect_request("/r4").respond_with_data("never")
+
+    with pytest.raises(http.RedirectRefused, match="more than 3"):
+        http.get(httpserver.url_for("/r0"))
+
+
+def test_a_redirect_loop_is_cut_off(private_allowed, httpserver):
+    httpserver.expect_request("/loop").respond_with_data("", status=302, headers={"Location": "/loop"})
+
+    with pytest.raises(http.RedirectRefused):
+        http.get(httpserver.url_for("/loop"))
+
+
+def test_a_redirect_to_another_scheme_is_refused(private_allowed, httpserver):
+    httpserver.expect_request("/r").respond_with_data("", status=302, headers={"Location": "file:///etc/passwd"})
+
+    with pytest.raises(http.AddressRefused, match="only http"):
+        http.get(httpserver.url_for("/r"))
+
+
+def test_a_cross_host_redirect_is_refused_when_asked(private_allowed, httpserver):
+    elsewhere = loopback_url(httpserver, "/x")
+    httpserver.expect_request("/r").respond_with_data("", status=302, headers={"Location": elsewhere})
+
+    with pytest.raises(http.RedirectRefused, match="another host"):
+        http.get(httpserver.url_for("/r"), same_host_redirects=True)
+
+
+def test_each_redirect_hop_is_checked_again(private_refused, settings, httpserver):
+    # The first hop is one of our own hosts (trusted, via the internal address); the redirect it
+    # answers points at loopback by address, which must be refused.
+    settings.ROSEASH_INTERNAL_URL = f"http://localhost:{httpserver.port}"
+    httpserver.expect_request("/start").respond_with_data(
+        "", status=302, headers={"Location": loopback_url(httpserver, "/metadata")}
+    )
+    httpserver.expect_request("/metadata").respond_with_data("secret")
+
+    with pytest.raises(http.AddressRefused, match="loopback"):
+        http.get("http://blog.localhost/start")
+
+    assert [entry[0].path for entry in httpserver.log] == ["/start"]
+
+
+def test_our_own_hosts_are_reached_through_the_internal_address(private_refused, settings, httpserver):
+    settings.ROSEASH_INTERNAL_URL = f"http://localhost:{httpserver.port}"
+    httpserver.expect_request("/actors/blog", headers={"Host": "blog.localhost"}).respond_with_data("ours")
+
+    answer = http.get("http://blog.localhost/actors/blog")
+
+    assert answer.content == b"ours"
+    assert answer.url == "http://blog.localhost/actors/blog"
+
+
+def test_an_announced_oversized_body_is_refused(private_allowed, httpserver):
+    httpserver.expect_request("/big").respond_with_data(b"x" * 2000)
+
+    with pytest.raises(http.BodyTooLarge, match="announces 2000"):
+        http.get(httpserver.url_for("/big"), max_bytes=1000)
+
+
+def test_an_endless_chunked_body_is_cut_off_at_the_cap(private_allowed, httpserver):
+    def endless():
+        while True:
+            yield b"x" * 4096
+
+    httpserver.expect_request("/endless").respond_with_handler(lambda request: Response(endless()))
+
+    with pytest.raises(http.BodyTooLarge, match="more than the 65536"):
+        http.get(httpserver.url_for("/endless"), max_bytes=65536)
+
+
+def test_a_slow_drip_is_cut_off_by_the_deadline(private_allowed, monkeypatch, httpserver):
+    monkeypatch.setattr(http, "DEADLINE", 1)
+
+    def drip():
+        while True:
+            yield b"x"
+            time.sleep(0.2)
+
+    httpserver.expect_request("/drip").respond_with_handler(lambda request: Response(drip()))
+    started = time.monotonic()
+
+    with pytest.raises(http.DeadlineExceeded):
+        http.get(httpserver.url_for("/drip"))
+
+    assert time.monotonic() - started < 3
+
+
+def test_a_silent_server_times_out(private_allowed, monkeypatch, httpserver):
+    monkeypatch.setattr(http, "READ_TIMEOUT", 0.3)
+
+    def silent(request):
+        time.sleep(1)
+        return Response("late")
+
+    httpserver.expect_request("/silent").respond_with_handler(silent)
+
+    with pytest.raises(http.HttpClientError, match="timed out"):
+        http.get(httpserver.url_for("/silent"))
+
+    wait_until_answered(httpserver)  # so the late answer is not logged during the next test
+
+
+def test_a_closed_port_is_a_transport_error(private_allowed):
+    with pytest.raises(http.HttpClientError, match="cannot connect"):
+        http.get("http://127.0.0.1:9/")
+
+
+def test_proxies_from_the_environment_are_ignored(private_refused, monkeypatch, httpserver):
+    # A proxy would make the connection for us, to an address we never checked.
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/"))
+    httpserver.expect_request("/").respond_with_data("proxied")
+
+    with pytest.raises(http.AddressRefused):
+        http.get(f"http://127.0.0.1:{httpserver.port}/")
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    cert, key = self_signed_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = HTTPServer(ssl_context=context)
+    server.start()
+    server.expect_request("/").respond_with_data("over tls")
+    yield server, str(cert)
+    server.clear()
+    server.stop()
+
+
+def test_tls_through_our_connection_class_verifies_the_host_name(tls_server):
+    server, ca_file = tls_server
+
+    with http._session(refuse_private=False, verify=ca_file) as session:
+        assert session.get(f"https://localhost:{server.port}/", timeout=5).text == "over tls"
+        # The certificate names localhost only: connecting by address must fail verification.
+        with pytest.raises(requests.exceptions.SSLError):
+            session.get(f"https://127.0.0.1:{server.port}/", timeout=5)
+
+
+def test_tls_to_a_private_address_is_refused_before_the_handshake(private_refused, tls_server):
+    server, _ca_file = tls_server
+
+    with pytest.raises(http.AddressRefused, match="loopback"):
+        http.get(f"https://localhost:{server.port}/")
+
+    assert server.log == []
