@@ -32,6 +32,9 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
+bench: install
+	$(BIN)/python bench/run.py
+
 worker: install
 	$(DEV_ENV) $(BIN)/celery -A roseash worker -Q default,fetch,inbox,delivery,mail --loglevel=info
 
