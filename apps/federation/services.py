@@ -3,6 +3,9 @@ Federation's public face: what views, commands, tasks and other apps may call.
 
 Serving: ``actor_representation``, ``webfinger``, ``nodeinfo_links``, ``nodeinfo``, ``host_meta``.
 Discovery: ``actor_url_for``, ``fetch``, ``lookup_or_fetch``, ``forget_peer`` and the outcome types.
+Social hub (``hub.py``): timelines, ``compose_note``, likes, boosts, follows, follow requests and
+notifications; see that module for each function's contract.
+Publishing (``publishing.py``): ``publish``, ``update``, ``delete`` of a ``Publishable`` object.
 """
 
 from dataclasses import dataclass
@@ -21,26 +24,79 @@ from apps.core.sites import get_site
 from . import actors, keys
 from .cache import forget_peer, lookup_or_fetch, refresh_peer
 from .discovery import actor_url_for, fetch
+from .hub import (
+    PAGE_SIZE,
+    Page,
+    approve_follow,
+    boost,
+    compose_note,
+    follow,
+    follow_requests,
+    follower_policy,
+    followers,
+    following,
+    get_note,
+    home_timeline,
+    like,
+    local_timeline,
+    mark_read,
+    member_actor_url,
+    notifications,
+    reject_follow,
+    set_follower_policy,
+    unboost,
+    unfollow,
+    unlike,
+    unread_count,
+)
 from .outcomes import ActorState, BadActorDoc, FetchOutcome, HttpStatus, NoPeerUrl, PublicKey, TransportError
+from .publishing import Publishable, delete, publish, update
 
 __all__ = [
+    "PAGE_SIZE",
     "ActorState",
     "Answer",
     "BadActorDoc",
     "FetchOutcome",
     "HttpStatus",
     "NoPeerUrl",
+    "Page",
     "PublicKey",
+    "Publishable",
     "TransportError",
     "actor_representation",
     "actor_url_for",
+    "approve_follow",
+    "boost",
+    "compose_note",
+    "delete",
     "fetch",
+    "follow",
+    "follow_requests",
+    "follower_policy",
+    "followers",
+    "following",
     "forget_peer",
+    "get_note",
+    "home_timeline",
     "host_meta",
+    "like",
+    "local_timeline",
     "lookup_or_fetch",
+    "mark_read",
+    "member_actor_url",
     "nodeinfo",
     "nodeinfo_links",
+    "notifications",
+    "publish",
     "refresh_peer",
+    "reject_follow",
+    "set_follower_policy",
+    "unboost",
+    "unfollow",
+    "unlike",
+    "unread_count",
+    "update",
     "webfinger",
 ]
 
