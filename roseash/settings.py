@@ -248,6 +248,10 @@ CELERY_TASK_ROUTES = {
     "account.clear_expired_sign_ins": {"queue": "default"},
     "federation.fetch_peer_actor": {"queue": "fetch"},
     "federation.refresh_stale_peers": {"queue": "fetch"},
+    "federation.process_inbound": {"queue": "inbox"},
+    "federation.expand_outbound": {"queue": "delivery"},
+    "federation.deliver": {"queue": "delivery"},
+    "federation.sweep_activities": {"queue": "delivery"},
 }
 CELERY_TASK_ACKS_LATE = True  # a task is acknowledged once done: a killed worker's task is redelivered
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -272,6 +276,12 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-stale-peers": {
         "task": "federation.refresh_stale_peers",
         "schedule": crontab(minute=23),
+    },
+    # Every minute: inbound activities not processed, outbound ones not expanded, deliveries due
+    # (a lost on-commit task, a killed worker, a retry whose time has come).
+    "sweep-federation-activities": {
+        "task": "federation.sweep_activities",
+        "schedule": 60.0,
     },
 }
 

@@ -10,18 +10,15 @@ Publishing (``publishing.py``): ``publish``, ``update``, ``delete`` of a ``Publi
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http.request import split_domain_port
-from django.urls import resolve
-from django.urls.exceptions import Resolver404
 
 from apps.core.sites import get_site
 
-from . import actors, keys
+from . import actors, collections, inbox, keys
 from .cache import forget_peer, lookup_or_fetch, refresh_peer
 from .discovery import actor_url_for, fetch
 from .hub import (
@@ -68,6 +65,7 @@ __all__ = [
     "actor_url_for",
     "approve_follow",
     "boost",
+    "collection",
     "compose_note",
     "delete",
     "fetch",
@@ -89,6 +87,7 @@ __all__ = [
     "nodeinfo_links",
     "notifications",
     "publish",
+    "receive_activity",
     "refresh_peer",
     "reject_follow",
     "set_follower_policy",
@@ -146,15 +145,34 @@ def _actor_for_resource(site, resource):
         if not user or domain != get_site(site).host:
             return None
         return actors.find(site, user, ignore_case=True)
-    parts = urlsplit(resource)
-    if parts.scheme in ("http", "https") and parts.netloc.lower() == urlsplit(get_site(site).origin).netloc:
+    actor = actors.from_url(resource)
+    return actor if actor is not None and actor.site == site else None
+
+
+def receive_activity(request, site, name=None):
+    """Check and store an inbox POST to actor ``name`` of ``site`` (None: the shared inbox); return its ``Outcome``."""
+    if name is not None:
         try:
-            match = resolve(parts.path, urlconf=get_site(site).urlconf)
-        except Resolver404:
-            return None
-        if match.view_name == f"{actors.PUBLIC_URLCONF_NAMESPACE}:actor":
-            return actors.find(site, match.kwargs["name"])
-    return None
+            actor = actors.find(site, name)
+        except actors.ActorGone:
+            return inbox.Outcome(410, "actor_gone", f"The actor {name} has been removed.")
+        if actor is None:
+            return inbox.Outcome(404, "actor_unknown", f"There is no actor {name} here.")
+    return inbox.receive(request)
+
+
+def collection(site, name, which, page=None):
+    """Return the ``Answer`` for an actor's outbox, followers or following (a page of it with ``page``)."""
+    try:
+        actor = actors.find(site, name)
+    except actors.ActorGone:
+        return Answer({"error": "actor_gone", "message": f"The actor {name} has been removed."}, 410)
+    if actor is None:
+        return Answer({"error": "actor_unknown", "message": f"There is no actor {name} here."}, 404)
+    document = collections.collection(actor, which, page)
+    if document is None:
+        return Answer({"error": "page_invalid", "message": "A page is a number from 1."}, 400)
+    return Answer(document)
 
 
 def webfinger(site, resource):
