@@ -137,15 +137,15 @@ class APActivityAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry (process again, or deliver again what did not arrive)", permissions=["retry"])
     def retry(self, request, queryset):
-        inbound = list(queryset.inbound().exclude(state=APActivity.State.DONE).values_list("pk", flat=True))
+        inbound = list(queryset.inbound().exclude(state=APActivity.State.DONE).values_list("activity_id", flat=True))
         outbound = list(queryset.outbound().values_list("pk", flat=True))
-        APActivity.objects.filter(pk__in=inbound).update(state=APActivity.State.PENDING, error="")
+        APActivity.objects.filter(activity_id__in=inbound).update(state=APActivity.State.PENDING, error="")
         again = outbox.retry(Delivery.objects.filter(activity__in=outbound))
         pending = list(queryset.outbound().filter(state=APActivity.State.PENDING).values_list("pk", flat=True))
 
         def queue():
-            for pk in inbound:
-                process_inbound.delay(pk)
+            for activity_id in inbound:
+                process_inbound.delay(activity_id)
             for pk in pending:
                 expand_outbound.delay(pk)
             for pk in again:

@@ -36,12 +36,12 @@ class Ignored(Exception):
     """The activity is valid but there is nothing for us to do; the message says why."""
 
 
-def process(activity_pk):
-    """Handle one pending inbound activity; return its final state."""
+def process(activity_id):
+    """Handle the pending inbound activity ``activity_id`` (its id URL); return its final state."""
     with transaction.atomic():
         row = (
             APActivity.objects.select_for_update()
-            .filter(pk=activity_pk, direction=APActivity.Direction.IN, state=APActivity.State.PENDING)
+            .filter(activity_id=activity_id, direction=APActivity.Direction.IN, state=APActivity.State.PENDING)
             .first()
         )
         if row is None:

@@ -51,9 +51,9 @@ SWEEP_LIMIT = 1000
 
 
 @shared_task(name="federation.process_inbound")
-def process_inbound(activity_pk):
-    """Handle one stored inbound activity (idempotent: a processed row is left alone)."""
-    return handlers.process(activity_pk)
+def process_inbound(activity_id):
+    """Handle one stored inbound activity, named by its id URL (idempotent: a processed row is left alone)."""
+    return handlers.process(activity_id)
 
 
 @shared_task(name="federation.expand_outbound")
@@ -83,15 +83,15 @@ def sweep_activities(limit=SWEEP_LIMIT):
     now = timezone.now()
     settled = now - SWEEP_GRACE
     pending = APActivity.objects.filter(state=APActivity.State.PENDING, created__lt=settled)
-    inbound = list(pending.inbound().values_list("pk", flat=True)[:limit])
+    inbound = list(pending.inbound().values_list("activity_id", flat=True)[:limit])
     outbound = list(pending.outbound().values_list("pk", flat=True)[:limit])
     due = list(
         Delivery.objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
-    for pk in inbound:
-        process_inbound.delay(pk)
+    for activity_id in inbound:
+        process_inbound.delay(activity_id)
     for pk in outbound:
         expand_outbound.delay(pk)
     for pk in due:

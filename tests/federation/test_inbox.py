@@ -105,13 +105,15 @@ def test_the_same_activity_twice_changes_nothing(ana, blog, django_capture_on_co
     follow = ana.activity("Follow", BLOG_ACTOR)
     with django_capture_on_commit_callbacks(execute=True):
         first = ana.post(blog, BLOG_INBOX, follow)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    processed = APActivity.objects.get(activity_id=follow["id"]).processed_at
+    with django_capture_on_commit_callbacks(execute=True):
         second = ana.post(blog, BLOG_INBOX, follow)
 
     assert (first.status_code, second.status_code) == (202, 202)
     assert APActivity.objects.inbound().count() == 1
+    assert APActivity.objects.get(activity_id=follow["id"]).processed_at == processed  # not processed again
     assert APActivity.objects.outbound().count() == 1
-    assert callbacks == []
+    assert Follow.objects.count() == 1
 
 
 def test_an_unknown_actors_self_delete_is_accepted_without_any_fetch(blog, httpserver, private_allowed):
