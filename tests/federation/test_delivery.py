@@ -238,3 +238,20 @@ def test_a_real_worker_processes_the_inbox_and_delivers_the_accept(httpserver, p
     assert inbox.accepted[0]["object"]["id"] == follow["id"]
     assert Follow.objects.get(follower_url=ana.id).state == "accepted"
     assert APActivity.objects.get(activity_id=follow["id"]).state == "done"
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing(httpserver, private_allowed, django_capture_on_commit_callbacks):
+    inbox = Verifying()
+    httpserver.expect_request("/inbox", method="POST").respond_with_handler(inbox)
+    follower(httpserver.url_for("/users/ana"), httpserver.url_for("/users/ana/inbox"), httpserver.url_for("/inbox"))
+    create_activity(django_capture_on_commit_callbacks, execute=False)
+    delivery_pk = outbox.expand(APActivity.objects.outbound().get().pk)[0]
+    assert outbox._claim(delivery_pk, timezone.now()) is not None  # a worker took it, then died
+
+    tasks.sweep_activities()  # the lease holds: nobody else sends it meanwhile
+    assert inbox.answers == []
+    Delivery.objects.filter(pk=delivery_pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    tasks.sweep_activities()  # the lease has passed: the row is due again
+
+    assert inbox.answers == [202]
+    assert Delivery.objects.get().state == "delivered"
