@@ -97,6 +97,13 @@ def _is_unknown_self_delete(activity, actor_url):
     )
 
 
+def _is_ours(actor_url):
+    try:
+        return actors.from_url(actor_url) is not None
+    except actors.ActorGone:
+        return True
+
+
 def _may_refetch(actor_url):
     """Allow one refetch of an actor per ``REFETCH_WINDOW`` (a failing signature must not make us a fetch loop)."""
     return cache.add(f"federation:inbox:refetch:{actor_url}", True, REFETCH_WINDOW)
@@ -146,7 +153,7 @@ def receive(request, recipient=None):
     actor_url = id_of(activity["actor"])
     if _is_unknown_self_delete(activity, actor_url):
         return ACCEPTED
-    if actors.from_url(actor_url) is not None:
+    if _is_ours(actor_url):
         return _refuse(401, "actor_local", "Activities of our own actors are not received from outside.")
     refusal = _verify_with_actor(params, signed, actor_url)
     if refusal:

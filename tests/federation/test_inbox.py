@@ -291,3 +291,15 @@ def test_a_peer_cannot_speak_for_our_own_actors(ana, blog):
 
 def test_pem_of_the_fixture_is_what_the_peer_serves(ana):
     assert ana.public_pem == PEM
+
+
+def test_a_peer_cannot_speak_for_a_removed_member(ana, blog, member):
+    member.is_active = False
+    member.save()
+    alice = "http://federation.localhost/actors/alice"
+    activity = {**ana.activity("Follow", BLOG_ACTOR), "actor": alice, "id": alice + "/activities/x"}
+
+    response = ana.post(blog, BLOG_INBOX, activity, key_id=alice + "#main-key")
+
+    assert response.status_code == 401
+    assert not APActivity.objects.exists()
