@@ -13,6 +13,7 @@ urlpatterns = [
     re_path(rf"^actors/{NAME}$", views.actor, name="actor"),
     re_path(rf"^actors/{NAME}/inbox$", views.inbox, name="inbox"),
     re_path(rf"^actors/{NAME}/(?P<collection>outbox|followers|following)$", views.collection, name="collection"),
+    re_path(rf"^actors/{NAME}/(?:notes|objects)/[0-9a-f]{{32}}$", views.note_object, name="note"),
     path("inbox", views.inbox, name="shared-inbox"),
     path(".well-known/webfinger", views.webfinger, name="webfinger"),
     path(".well-known/nodeinfo", views.nodeinfo_links, name="nodeinfo-links"),

@@ -18,7 +18,7 @@ from django.http.request import split_domain_port
 
 from apps.core.sites import get_site
 
-from . import actors, collections, inbox, keys
+from . import actors, collections, inbox, keys, objects
 from .cache import forget_peer, lookup_or_fetch, refresh_peer
 from .discovery import actor_url_for, fetch
 from .hub import (
@@ -46,6 +46,7 @@ from .hub import (
     unlike,
     unread_count,
 )
+from .models import Note
 from .outcomes import ActorState, BadActorDoc, FetchOutcome, HttpStatus, NoPeerUrl, PublicKey, TransportError
 from .publishing import Publishable, delete, publish, update
 
@@ -85,6 +86,7 @@ __all__ = [
     "member_actor_url",
     "nodeinfo",
     "nodeinfo_links",
+    "note_document",
     "notifications",
     "publish",
     "receive_activity",
@@ -173,6 +175,16 @@ def collection(site, name, which, page=None):
     if document is None:
         return Answer({"error": "page_invalid", "message": "A page is a number from 1."}, 400)
     return Answer(document)
+
+
+def note_document(site, path):
+    """Return the ``Answer`` for the object at ``path`` on ``site``'s host: public and unlisted notes only."""
+    note = Note.objects.filter(object_id=get_site(site).origin + path, is_local=True).first()
+    if note is None or note.visibility == Note.Visibility.FOLLOWERS:
+        return Answer({"error": "object_unknown", "message": "There is no such public object here."}, 404)
+    if note.deleted is not None:
+        return Answer({"error": "object_gone", "message": "This object has been deleted."}, 410)
+    return Answer({"@context": actors.AS_CONTEXT, **objects.as_object(note)})
 
 
 def webfinger(site, resource):

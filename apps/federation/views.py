@@ -75,6 +75,13 @@ def inbox(request, name=None):
 
 
 @require_GET
+def note_object(request, name):
+    """A note or article of ours at its id, as ActivityStreams (peers dereference ids they are given)."""
+    answer = services.note_document(request.site_name, request.path)
+    return JsonResponse(answer.data, status=answer.status, content_type=ACTIVITY_JSON)
+
+
+@require_GET
 def collection(request, name, collection):
     """An actor's outbox, followers or following as a paged ``OrderedCollection``."""
     answer = services.collection(request.site_name, name, collection, request.GET.get("page"))

@@ -91,3 +91,23 @@ def test_outbox_followers_and_following_are_paged_ordered_collections(site_clien
     assert blog.get("/actors/blog/outbox?page=0").status_code == 400
     assert blog.get("/actors/nobody/outbox").status_code == 404
     assert blog.get("/actors/blog/followers")["Content-Type"] == ACTIVITY_JSON
+
+
+def test_our_notes_are_served_at_their_ids_public_only(site_client, member):
+    public = services.compose_note(member, "hello")
+    secret = services.compose_note(member, "psst", visibility="followers")
+    article = services.publish(Post(4, "Four", "<p>4</p>"))
+    federation, blog = site_client("federation"), site_client("blog")
+
+    def path(note):
+        return note.object_id.split(".localhost", 1)[1]
+
+    served = federation.get(path(public))
+    assert served.status_code == 200
+    assert served["Content-Type"] == ACTIVITY_JSON
+    assert json.loads(served.content)["id"] == public.object_id
+    assert json.loads(blog.get(path(article)).content)["name"] == "Four"
+    assert federation.get(path(secret)).status_code == 404
+    assert blog.get(path(public)).status_code == 404  # another host's path is not this object
+    services.delete(Post(4, "Four", ""))
+    assert blog.get(path(article)).status_code == 410
