@@ -58,8 +58,20 @@ def environment(var_dir, port):
         "ROSEASH_VAR_DIR": str(var_dir),
         "STATIC_ROOT": str(var_dir / "static"),
         "LOG_LEVEL": "WARNING",
+        # Production mode needs the ID-token key of single sign-on to pass its start-up checks.
+        "OIDC_RSA_PRIVATE_KEY": os.environ.get("OIDC_RSA_PRIVATE_KEY") or rsa_private_pem(),
     }
     return env
+
+
+def rsa_private_pem():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def manage(env, *args):

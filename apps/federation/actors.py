@@ -9,11 +9,13 @@ its own key ids (``<actor URL>#<key name>``), so one keypair serves them all.
 import time
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
-from django.urls import reverse
+from django.urls import resolve, reverse
+from django.urls.exceptions import Resolver404
 
-from apps.core.sites import get_site
+from apps.core.sites import get_site, site_for_host
 
 from .keys import ALGORITHM
 
@@ -71,6 +73,38 @@ class LocalActor:
 def _actor_path(urlconf, username):
     """Return the path of an actor's URL; it depends only on the URLconf, so it is cached per process."""
     return reverse(f"{PUBLIC_URLCONF_NAMESPACE}:actor", urlconf=urlconf, args=[username])
+
+
+def from_url(url):
+    """
+    Return our actor whose id is ``url``, or None when ``url`` is not one of our actors.
+
+    Raises ``ActorGone`` for a deactivated member.
+    """
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or parts.query or parts.fragment:
+        return None
+    site = site_for_host(parts.netloc)
+    if site is None or parts.netloc.lower() != urlsplit(site.origin).netloc:
+        return None
+    try:
+        match = resolve(parts.path, urlconf=site.urlconf)
+    except Resolver404:
+        return None
+    if match.view_name != f"{PUBLIC_URLCONF_NAMESPACE}:actor":
+        return None
+    return find(site.name, match.kwargs["name"])
+
+
+def member_actor(member):
+    """Return the ``LocalActor`` of a member (active or not: their past posts keep their id)."""
+    return LocalActor(
+        username=member.username,
+        kind="Person",
+        display_name=member.get_full_name() or member.username,
+        summary="",
+        site=USER_SITE,
+    )
 
 
 def site_actor(site):
@@ -137,13 +171,7 @@ def _member(name, *, ignore_case=False):
         return None
     if not member.is_active:
         return GONE
-    return LocalActor(
-        username=member.username,
-        kind="Person",
-        display_name=member.get_full_name() or member.username,
-        summary="",
-        site=USER_SITE,
-    )
+    return member_actor(member)
 
 
 def as_activitystreams(actor, keys):

@@ -63,20 +63,30 @@ def _guarded_fetch(url):
     if breaker_open(host):
         return TransportError(url, f"{host} failed repeatedly; not asking it for {BREAKER_OPEN_FOR}s (breaker open)")
     outcome = fetch(url)
-    failures_key = f"federation:breaker:failures:{host}"
     if outcome.transient:
-        cache.add(failures_key, 0, BREAKER_WINDOW)
-        try:
-            failures = cache.incr(failures_key)
-        except ValueError:  # expired between add and incr
-            failures = 1
-            cache.set(failures_key, failures, BREAKER_WINDOW)
-        if failures >= BREAKER_THRESHOLD:
-            cache.set(f"federation:breaker:open:{host}", True, BREAKER_OPEN_FOR)
-            cache.delete(failures_key)
+        record_failure(host)
     else:
-        cache.delete(failures_key)
+        record_success(host)
     return outcome
+
+
+def record_failure(host):
+    """Count a transient failure of ``host`` (fetch or delivery); enough of them open its breaker."""
+    failures_key = f"federation:breaker:failures:{host}"
+    cache.add(failures_key, 0, BREAKER_WINDOW)
+    try:
+        failures = cache.incr(failures_key)
+    except ValueError:  # expired between add and incr
+        failures = 1
+        cache.set(failures_key, failures, BREAKER_WINDOW)
+    if failures >= BREAKER_THRESHOLD:
+        cache.set(f"federation:breaker:open:{host}", True, BREAKER_OPEN_FOR)
+        cache.delete(failures_key)
+
+
+def record_success(host):
+    """``host`` answered: its count of failures starts again."""
+    cache.delete(f"federation:breaker:failures:{host}")
 
 
 def _store(url, state, peer_name):

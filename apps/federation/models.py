@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -81,3 +82,278 @@ class PeerActor(models.Model):
     @property
     def is_stale(self):
         return self.fetched_at < timezone.now() - PEER_FRESH_FOR
+
+
+# --- Federation II: activities, deliveries, follows, the objects we store, and the social graph ---
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+class APActivityQuerySet(models.QuerySet):
+    def inbound(self):
+        return self.filter(direction=APActivity.Direction.IN)
+
+    def outbound(self):
+        return self.filter(direction=APActivity.Direction.OUT)
+
+
+class APActivity(models.Model):
+    """
+    One ActivityStreams activity, received (``in``) or sent (``out``), unique by its id.
+
+    Inbound rows are written by the inbox once the signature verified, and processed by a task on
+    the ``inbox`` queue: ``pending`` → ``done`` (handled) or ``ignored`` (nothing to do, with the
+    reason in ``error``) or ``failed``. Outbound rows are written in the same transaction as the
+    change they announce, then expanded into ``Delivery`` rows: ``pending`` → ``done``.
+    """
+
+    class Direction(models.TextChoices):
+        IN = "in", "inbound"
+        OUT = "out", "outbound"
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
+        IGNORED = "ignored"
+        FAILED = "failed"
+
+    activity_id = models.URLField("activity id", max_length=500, unique=True)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    type = models.CharField(max_length=40, db_index=True)
+    actor_url = models.URLField("actor URL", max_length=500, db_index=True)
+    object_id = models.URLField("object id", max_length=500, blank=True, db_index=True)
+    payload = models.JSONField(help_text="The activity as received or sent.")
+    # Outbound only: who receives it besides (or instead of) the actor's accepted followers.
+    to_followers = models.BooleanField(default=False, help_text="Outbound: deliver to the actor's followers.")
+    recipients = models.JSONField(default=list, blank=True, help_text="Outbound: actor URLs delivered to directly.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = APActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = "activity"
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["direction", "state", "created"], name="fed_activity_queue")]
+
+    def __str__(self):
+        return f"{self.direction} {self.type} {self.activity_id}"
+
+
+class Delivery(models.Model):
+    """
+    One outbound activity to one inbox (a shared inbox when the peer has one), retried with backoff.
+
+    ``pending`` rows whose ``next_attempt_at`` has passed are (re)queued by the sweep, so a worker
+    killed mid-delivery loses nothing. ``delivered`` on a 2xx; ``failed`` after the last try or on a
+    4xx other than 429.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+
+    activity = models.ForeignKey(APActivity, on_delete=models.CASCADE, related_name="deliveries")
+    inbox = models.URLField(max_length=500)
+    host = models.CharField(max_length=255, db_index=True, help_text="The inbox's host, for the per-host breaker.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name_plural = "deliveries"
+        constraints = [models.UniqueConstraint(fields=["activity", "inbox"], name="fed_delivery_once_per_inbox")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="fed_delivery_due")]
+
+    def __str__(self):
+        return f"{self.activity.type} → {self.inbox}"
+
+
+class FollowerPolicy(models.Model):
+    """A member's choice: accept followers automatically (the default, no row) or approve each."""
+
+    member = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follower_policy")
+    approve_manually = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "follower policies"
+
+    def __str__(self):
+        return f"{self.member}: {'manual' if self.approve_manually else 'automatic'}"
+
+
+class Follow(models.Model):
+    """
+    ``follower_url`` follows ``followee_url`` (actor URLs, either side local or remote).
+
+    The local side, when a member, is also kept as a foreign key (timelines, lists); the remote side
+    as a ``PeerActor`` (its inbox, name and handle, joined in one query).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    follower_url = models.URLField(max_length=500)
+    followee_url = models.URLField(max_length=500, db_index=True)
+    follower_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="following_set"
+    )
+    followee_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="follower_set"
+    )
+    follower_peer = models.ForeignKey(
+        PeerActor, null=True, blank=True, on_delete=models.CASCADE, related_name="follows_out"
+    )
+    followee_peer = models.ForeignKey(
+        PeerActor, null=True, blank=True, on_delete=models.CASCADE, related_name="follows_in"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    activity_id = models.URLField(max_length=500, help_text="The Follow activity's id (Accept/Undo name it).")
+    created = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [models.UniqueConstraint(fields=["follower_url", "followee_url"], name="fed_follow_once")]
+        indexes = [models.Index(fields=["followee_url", "state"], name="fed_follow_followers")]
+
+    def __str__(self):
+        return f"{self.follower_url} → {self.followee_url} ({self.state})"
+
+
+class Note(models.Model):
+    """
+    A Note or Article, ours or a peer's, with sanitized content; the object timelines list.
+
+    Local objects have ``is_local``; a member's have ``author_member``, a site's ``author_site``,
+    and content another app publishes has ``source`` ("app.model:pk", see ``services.publish``).
+    Counts of likes, boosts and replies are kept on the row so lists need no aggregate.
+    """
+
+    class Kind(models.TextChoices):
+        NOTE = "Note"
+        ARTICLE = "Article"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public"
+        UNLISTED = "unlisted"
+        FOLLOWERS = "followers", "followers only"
+
+    object_id = models.URLField("object id", max_length=500, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NOTE)
+    url = models.URLField(max_length=500, blank=True, help_text="The page people read it on.")
+    author_url = models.URLField(max_length=500, db_index=True)
+    author_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
+    )
+    author_peer = models.ForeignKey(PeerActor, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes")
+    author_site = models.CharField(max_length=20, blank=True, help_text="The site whose actor wrote it.")
+    is_local = models.BooleanField(default=False)
+    source = models.CharField(max_length=100, blank=True, db_index=True)
+    name = models.CharField(max_length=500, blank=True, help_text="An Article's title.")
+    summary = models.CharField(max_length=500, blank=True, help_text="Content warning.")
+    content = models.TextField(help_text="Sanitized HTML.")
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    in_reply_to = models.URLField(max_length=500, blank=True, db_index=True)
+    in_reply_to_note = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    published = models.DateTimeField(default=timezone.now, db_index=True)
+    updated = models.DateTimeField(null=True, blank=True)
+    deleted = models.DateTimeField(null=True, blank=True, help_text="Tombstoned: kept for ids, never shown.")
+    like_count = models.PositiveIntegerField(default=0)
+    boost_count = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-published", "-id"]
+        indexes = [
+            models.Index(fields=["is_local", "visibility", "published"], name="fed_note_local_timeline"),
+            models.Index(fields=["author_url", "published"], name="fed_note_by_author"),
+        ]
+
+    def __str__(self):
+        return self.name or self.object_id
+
+
+class Like(models.Model):
+    actor_url = models.URLField(max_length=500)
+    actor_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="likes"
+    )
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="likes")
+    activity_id = models.URLField(max_length=500, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [models.UniqueConstraint(fields=["actor_url", "note"], name="fed_like_once")]
+
+    def __str__(self):
+        return f"{self.actor_url} likes {self.note_id}"
+
+
+class Boost(models.Model):
+    """An Announce of a note by an actor: it shows in that actor's followers' home timelines."""
+
+    actor_url = models.URLField(max_length=500, db_index=True)
+    actor_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="boosts"
+    )
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="boosts")
+    activity_id = models.URLField(max_length=500, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [models.UniqueConstraint(fields=["actor_url", "note"], name="fed_boost_once")]
+
+    def __str__(self):
+        return f"{self.actor_url} boosts {self.note_id}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something that happened to a member: who did it (actor URL and name, kept), and to what."""
+
+    class Kind(models.TextChoices):
+        FOLLOW = "follow"
+        FOLLOW_REQUEST = "follow_request", "follow request"
+        LIKE = "like"
+        BOOST = "boost"
+        MENTION = "mention"
+        REPLY = "reply"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor_url = models.URLField(max_length=500)
+    actor_name = models.CharField(max_length=255, blank=True, help_text="Display name or handle, as it was.")
+    note = models.ForeignKey(Note, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    follow = models.ForeignKey(Follow, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="fed_notification_unread")]
+
+    def __str__(self):
+        return f"{self.kind} for {self.recipient_id} from {self.actor_url}"

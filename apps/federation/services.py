@@ -3,44 +3,101 @@ Federation's public face: what views, commands, tasks and other apps may call.
 
 Serving: ``actor_representation``, ``webfinger``, ``nodeinfo_links``, ``nodeinfo``, ``host_meta``.
 Discovery: ``actor_url_for``, ``fetch``, ``lookup_or_fetch``, ``forget_peer`` and the outcome types.
+Social hub (``hub.py``): timelines, ``compose_note``, likes, boosts, follows, follow requests and
+notifications; see that module for each function's contract.
+Publishing (``publishing.py``): ``publish``, ``update``, ``delete`` of a ``Publishable`` object.
 """
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http.request import split_domain_port
-from django.urls import resolve
-from django.urls.exceptions import Resolver404
 
 from apps.core.sites import get_site
 
-from . import actors, keys
+from . import actors, collections, inbox, keys, objects
 from .cache import forget_peer, lookup_or_fetch, refresh_peer
 from .discovery import actor_url_for, fetch
+from .hub import (
+    PAGE_SIZE,
+    Page,
+    approve_follow,
+    boost,
+    compose_note,
+    follow,
+    follow_requests,
+    follower_policy,
+    followers,
+    following,
+    get_note,
+    home_timeline,
+    like,
+    local_timeline,
+    mark_read,
+    member_actor_url,
+    notifications,
+    reject_follow,
+    set_follower_policy,
+    unboost,
+    unfollow,
+    unlike,
+    unread_count,
+)
+from .models import Note
 from .outcomes import ActorState, BadActorDoc, FetchOutcome, HttpStatus, NoPeerUrl, PublicKey, TransportError
+from .publishing import Publishable, delete, publish, update
 
 __all__ = [
+    "PAGE_SIZE",
     "ActorState",
     "Answer",
     "BadActorDoc",
     "FetchOutcome",
     "HttpStatus",
     "NoPeerUrl",
+    "Page",
     "PublicKey",
+    "Publishable",
     "TransportError",
     "actor_representation",
     "actor_url_for",
+    "approve_follow",
+    "boost",
+    "collection",
+    "compose_note",
+    "delete",
     "fetch",
+    "follow",
+    "follow_requests",
+    "follower_policy",
+    "followers",
+    "following",
     "forget_peer",
+    "get_note",
+    "home_timeline",
     "host_meta",
+    "like",
+    "local_timeline",
     "lookup_or_fetch",
+    "mark_read",
+    "member_actor_url",
     "nodeinfo",
     "nodeinfo_links",
+    "note_document",
+    "notifications",
+    "publish",
+    "receive_activity",
     "refresh_peer",
+    "reject_follow",
+    "set_follower_policy",
+    "unboost",
+    "unfollow",
+    "unlike",
+    "unread_count",
+    "update",
     "webfinger",
 ]
 
@@ -90,15 +147,44 @@ def _actor_for_resource(site, resource):
         if not user or domain != get_site(site).host:
             return None
         return actors.find(site, user, ignore_case=True)
-    parts = urlsplit(resource)
-    if parts.scheme in ("http", "https") and parts.netloc.lower() == urlsplit(get_site(site).origin).netloc:
+    actor = actors.from_url(resource)
+    return actor if actor is not None and actor.site == site else None
+
+
+def receive_activity(request, site, name=None):
+    """Check and store an inbox POST to actor ``name`` of ``site`` (None: the shared inbox); return its ``Outcome``."""
+    if name is not None:
         try:
-            match = resolve(parts.path, urlconf=get_site(site).urlconf)
-        except Resolver404:
-            return None
-        if match.view_name == f"{actors.PUBLIC_URLCONF_NAMESPACE}:actor":
-            return actors.find(site, match.kwargs["name"])
-    return None
+            actor = actors.find(site, name)
+        except actors.ActorGone:
+            return inbox.Outcome(410, "actor_gone", f"The actor {name} has been removed.")
+        if actor is None:
+            return inbox.Outcome(404, "actor_unknown", f"There is no actor {name} here.")
+    return inbox.receive(request)
+
+
+def collection(site, name, which, page=None):
+    """Return the ``Answer`` for an actor's outbox, followers or following (a page of it with ``page``)."""
+    try:
+        actor = actors.find(site, name)
+    except actors.ActorGone:
+        return Answer({"error": "actor_gone", "message": f"The actor {name} has been removed."}, 410)
+    if actor is None:
+        return Answer({"error": "actor_unknown", "message": f"There is no actor {name} here."}, 404)
+    document = collections.collection(actor, which, page)
+    if document is None:
+        return Answer({"error": "page_invalid", "message": "A page is a number from 1."}, 400)
+    return Answer(document)
+
+
+def note_document(site, path):
+    """Return the ``Answer`` for the object at ``path`` on ``site``'s host: public and unlisted notes only."""
+    note = Note.objects.filter(object_id=get_site(site).origin + path, is_local=True).first()
+    if note is None or note.visibility == Note.Visibility.FOLLOWERS:
+        return Answer({"error": "object_unknown", "message": "There is no such public object here."}, 404)
+    if note.deleted is not None:
+        return Answer({"error": "object_gone", "message": "This object has been deleted."}, 410)
+    return Answer({"@context": actors.AS_CONTEXT, **objects.as_object(note)})
 
 
 def webfinger(site, resource):

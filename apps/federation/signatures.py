@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
@@ -97,13 +98,19 @@ def sign(method, url, *, key_id, private_key_pem, body=None, headers=None, now=N
     else:
         signed = tuple(name for name in GET_HEADERS if name in out or name == "(request-target)")
     text = signing_string(signed, method, path, out, None, None)
-    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    key = _private_key(private_key_pem)
     signature = key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())
     out["signature"] = (
         f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(signed)}",'
         f'signature="{base64.b64encode(signature).decode()}"'
     )
     return {_header_case(name): value for name, value in out.items()}
+
+
+@lru_cache(maxsize=8)
+def _private_key(pem):
+    """Return the loaded private key: loading checks the RSA key and costs ~40 ms, signing ~0.3 ms."""
+    return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
 def _header_case(name):

@@ -1,11 +1,17 @@
-"""Background work on the ``fetch`` queue: fetch one peer's actor, and sweep the stale ones."""
+"""
+Background work: fetching peers' actors (``fetch`` queue), processing what inboxes stored
+(``inbox``), expanding and delivering what we send (``delivery``), and the sweep behind them.
+Queues are chosen by task name in settings ``CELERY_TASK_ROUTES``.
+"""
 
 import random
+from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
-from . import services
-from .models import PeerActor
+from . import handlers, outbox, services
+from .models import APActivity, Delivery, PeerActor
 
 SWEEP_BATCH = 500
 SWEEP_SPREAD = 3000  # seconds: the hourly sweep's fetches are spread over most of the hour
@@ -36,3 +42,58 @@ def refresh_stale_peers(batch=SWEEP_BATCH, spread=SWEEP_SPREAD):
     urls = list(PeerActor.objects.stale().order_by("fetched_at").values_list("actor_url", flat=True)[:batch])
     enqueue_refresh(urls, spread)
     return len(urls)
+
+
+# --- Federation II: inbox processing (``inbox`` queue) and delivery (``delivery`` queue) ---
+
+SWEEP_GRACE = timedelta(seconds=60)  # rows younger than this are still in their on-commit task's hands
+SWEEP_LIMIT = 1000
+
+
+@shared_task(name="federation.process_inbound")
+def process_inbound(activity_id):
+    """Handle one stored inbound activity, named by its id URL (idempotent: a processed row is left alone)."""
+    return handlers.process(activity_id)
+
+
+@shared_task(name="federation.expand_outbound")
+def expand_outbound(activity_pk):
+    """Expand one outbound activity into deliveries and queue each."""
+    ids = outbox.expand(activity_pk)
+    for delivery_pk in ids:
+        deliver.delay(delivery_pk)
+    return len(ids)
+
+
+@shared_task(name="federation.deliver")
+def deliver(delivery_pk):
+    """POST one delivery; a retryable failure queues the next attempt after its backoff."""
+    state, delay = outbox.deliver(delivery_pk)
+    if delay is not None:
+        deliver.apply_async((delivery_pk,), countdown=delay)
+    return state
+
+
+@shared_task(name="federation.sweep_activities")
+def sweep_activities(limit=SWEEP_LIMIT):
+    """
+    Requeue what an on-commit task or a killed worker left: inbound activities not processed,
+    outbound ones not expanded, deliveries due. Every task it queues is idempotent.
+    """
+    now = timezone.now()
+    settled = now - SWEEP_GRACE
+    pending = APActivity.objects.filter(state=APActivity.State.PENDING, created__lt=settled)
+    inbound = list(pending.inbound().values_list("activity_id", flat=True)[:limit])
+    outbound = list(pending.outbound().values_list("pk", flat=True)[:limit])
+    due = list(
+        Delivery.objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for activity_id in inbound:
+        process_inbound.delay(activity_id)
+    for pk in outbound:
+        expand_outbound.delay(pk)
+    for pk in due:
+        deliver.delay(pk)
+    return {"inbound": len(inbound), "outbound": len(outbound), "deliveries": len(due)}

@@ -1,13 +1,14 @@
-"""Public federation endpoints: actor documents, WebFinger, NodeInfo and host-meta (thin over services)."""
+"""Public federation endpoints: actors, inboxes, collections, WebFinger, NodeInfo, host-meta (thin over services)."""
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from . import services
 from .negotiation import QValueNegotiation
-from .renderers import ACTOR_RENDERERS
+from .renderers import ACTIVITY_JSON, ACTOR_RENDERERS
 
 JRD = "application/jrd+json"
 NODEINFO = 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'
@@ -61,3 +62,27 @@ def nodeinfo(request):
 @require_GET
 def host_meta(request):
     return HttpResponse(services.host_meta(request.site_name), content_type=XRD)
+
+
+@csrf_exempt  # peers authenticate by HTTP signature; there is no session to forge
+@require_POST
+def inbox(request, name=None):
+    """A personal inbox (``/actors/<name>/inbox``) or the host's shared one; see ``inbox.py``."""
+    outcome = services.receive_activity(request, request.site_name, name)
+    if outcome.status == 202:
+        return HttpResponse(status=202)
+    return JsonResponse({"error": outcome.code, "message": outcome.message}, status=outcome.status)
+
+
+@require_GET
+def note_object(request, name):
+    """A note or article of ours at its id, as ActivityStreams (peers dereference ids they are given)."""
+    answer = services.note_document(request.site_name, request.path)
+    return JsonResponse(answer.data, status=answer.status, content_type=ACTIVITY_JSON)
+
+
+@require_GET
+def collection(request, name, collection):
+    """An actor's outbox, followers or following as a paged ``OrderedCollection``."""
+    answer = services.collection(request.site_name, name, collection, request.GET.get("page"))
+    return JsonResponse(answer.data, status=answer.status, content_type=ACTIVITY_JSON)

@@ -7,7 +7,7 @@ from apps.federation import keys
 
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 ACTOR_DOC = "application/vnd.fed-sx.actor-doc"
-PEM = keys.generate_keypair()[1]
+PRIVATE_PEM, PEM = keys.generate_keypair()
 
 # Filled by tests that name ``tests.federation.peers.resolve`` as the peer resolver.
 RESOLVED = {}

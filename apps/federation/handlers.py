@@ -1,0 +1,322 @@
+"""
+Processing inbound activities, one handler per type, each with the owner checks of the reference:
+
+- Create only of an object attributed to the activity's actor, with an id on the actor's host;
+- Update and Delete only of objects the actor wrote, Update(Person) only of the actor itself;
+- Accept and Reject only by the actor that was asked; Undo only of the actor's own activity.
+
+Handlers run inside one transaction per activity; a repeat does nothing (rows are unique by
+activity or object id, and a processed ``APActivity`` is not processed again). What a handler
+declines it returns as a reason, kept on the row as ``ignored``.
+"""
+
+import logging
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.html import strip_tags
+
+from apps.core.sanitize import clean_federated_html
+
+from . import actors, objects
+from .cache import forget_peer, refresh_peer
+from .inbox import id_of
+from .models import APActivity, Boost, Follow, FollowerPolicy, Like, Note, Notification, PeerActor
+
+log = logging.getLogger(__name__)
+
+NOTE_TYPES = {"Note", "Article"}
+ACTOR_TYPES = {"Person", "Service", "Group", "Application", "Organization"}
+
+
+class Ignored(Exception):
+    """The activity is valid but there is nothing for us to do; the message says why."""
+
+
+def process(activity_id):
+    """Handle the pending inbound activity ``activity_id`` (its id URL); return its final state."""
+    with transaction.atomic():
+        row = (
+            APActivity.objects.select_for_update()
+            .filter(activity_id=activity_id, direction=APActivity.Direction.IN, state=APActivity.State.PENDING)
+            .first()
+        )
+        if row is None:
+            return None
+        handler = HANDLERS.get(row.type)
+        try:
+            if handler is None:
+                raise Ignored(f"{row.type} activities are not handled")
+            with transaction.atomic():
+                handler(row.payload, row.actor_url)
+            row.state, row.error = APActivity.State.DONE, ""
+        except Ignored as exc:
+            row.state, row.error = APActivity.State.IGNORED, str(exc)[:500]
+        except Exception as exc:  # a peer's odd document must not wedge the queue; the row says why
+            log.exception("Inbound activity %s failed", row.activity_id)
+            row.state, row.error = APActivity.State.FAILED, f"{type(exc).__name__}: {exc}"[:500]
+        row.attempts += 1
+        row.processed_at = timezone.now()
+        row.save(update_fields=["state", "error", "attempts", "processed_at"])
+        return row.state
+
+
+def _local_actor(url):
+    try:
+        return actors.from_url(url)
+    except actors.ActorGone:
+        return None
+
+
+def _peer(actor_url):
+    return PeerActor.objects.filter(actor_url=actor_url).first()
+
+
+# --- Follow, Accept, Reject ---
+
+
+def approves_automatically(local):
+    """Site actors accept every follower; members choose (automatic unless they asked otherwise)."""
+    if local.kind != "Person":
+        return True
+    return not FollowerPolicy.objects.filter(member__username=local.username, approve_manually=True).exists()
+
+
+def send_decision(follow, decision):
+    """Send an Accept or Reject of ``follow`` to its follower (in the current transaction)."""
+    from .outbox import emit
+
+    obj = {"id": follow.activity_id, "type": "Follow", "actor": follow.follower_url, "object": follow.followee_url}
+    emit(follow.followee_url, decision, obj, to=[follow.follower_url], recipients=[follow.follower_url])
+
+
+def handle_follow(activity, actor_url):
+    target = id_of(activity.get("object"))
+    local = _local_actor(target)
+    if local is None:
+        raise Ignored(f"{target} is not one of our actors")
+    member = objects.member_of(local.id) if local.kind == "Person" else None
+    follow, created = Follow.objects.get_or_create(
+        follower_url=actor_url,
+        followee_url=local.id,
+        defaults={"activity_id": activity["id"], "follower_peer": _peer(actor_url), "followee_member": member},
+    )
+    if not created and follow.state == Follow.State.ACCEPTED:
+        follow.activity_id = activity["id"]
+        follow.save(update_fields=["activity_id"])
+        send_decision(follow, "Accept")  # a peer following again lost our Accept: say it again
+        return
+    follow.activity_id = activity["id"]
+    if approves_automatically(local):
+        follow.state, follow.decided_at = Follow.State.ACCEPTED, timezone.now()
+        follow.save(update_fields=["activity_id", "state", "decided_at"])
+        send_decision(follow, "Accept")
+        objects.notify(member, Notification.Kind.FOLLOW, actor_url, follow=follow)
+    else:
+        follow.state = Follow.State.PENDING
+        follow.save(update_fields=["activity_id", "state"])
+        objects.notify(member, Notification.Kind.FOLLOW_REQUEST, actor_url, follow=follow)
+
+
+def _our_follow(activity, actor_url):
+    """Return the follow of ours that an Accept or Reject by ``actor_url`` answers."""
+    obj = activity.get("object")
+    follows = Follow.objects.filter(followee_url=actor_url)  # only the one asked may answer
+    found = follows.filter(activity_id=id_of(obj)).first() if id_of(obj) else None
+    if found is None and isinstance(obj, dict) and id_of(obj.get("object")) == actor_url:
+        found = follows.filter(follower_url=id_of(obj.get("actor"))).first()
+    if found is None or _local_actor(found.follower_url) is None:
+        raise Ignored("no follow of ours to this actor matches")
+    return found
+
+
+def handle_accept(activity, actor_url):
+    follow = _our_follow(activity, actor_url)
+    follow.state, follow.decided_at = Follow.State.ACCEPTED, timezone.now()
+    follow.save(update_fields=["state", "decided_at"])
+
+
+def handle_reject(activity, actor_url):
+    follow = _our_follow(activity, actor_url)
+    follow.state, follow.decided_at = Follow.State.REJECTED, timezone.now()
+    follow.save(update_fields=["state", "decided_at"])
+
+
+# --- Undo ---
+
+
+def handle_undo(activity, actor_url):
+    obj = activity.get("object")
+    undone = id_of(obj)
+    kind = obj.get("type") if isinstance(obj, dict) else None
+    if kind in (None, "Follow"):
+        query = Follow.objects.filter(follower_url=actor_url)
+        follow = query.filter(activity_id=undone).first()
+        if follow is None and isinstance(obj, dict):
+            follow = query.filter(followee_url=id_of(obj.get("object")) or "").first()
+        if follow is not None:
+            follow.delete()
+            return
+    for model, counter in ((Like, "like_count"), (Boost, "boost_count")):
+        if kind in (None, "Like" if model is Like else "Announce"):
+            found = model.objects.filter(actor_url=actor_url, activity_id=undone).first()
+            if found is not None:
+                Note.objects.filter(pk=found.note_id, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
+                found.delete()
+                return
+    raise Ignored(f"nothing of {actor_url}'s has the id {undone}")
+
+
+# --- Create, Update, Delete of notes and articles ---
+
+
+def _attributed_to(obj):
+    return [id_of(item) for item in objects.as_list(obj.get("attributedTo")) if id_of(item)]
+
+
+def _datetime(value):
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
+def _text(value, limit):
+    return strip_tags(value)[:limit] if isinstance(value, str) else ""
+
+
+def _note_fields(obj):
+    return {
+        "kind": obj["type"],
+        "content": clean_federated_html(obj.get("content") if isinstance(obj.get("content"), str) else ""),
+        "summary": _text(obj.get("summary"), 500),
+        "name": _text(obj.get("name"), 500),
+        "url": obj["url"] if isinstance(obj.get("url"), str) and len(obj["url"]) <= 500 else "",
+    }
+
+
+def handle_create(activity, actor_url):
+    obj = activity.get("object")
+    if not isinstance(obj, dict):
+        raise Ignored("only embedded objects are created (the object was given by id)")
+    if obj.get("type") not in NOTE_TYPES:
+        raise Ignored(f"{obj.get('type')} objects are not kept")
+    object_id = id_of(obj)
+    if not object_id or len(object_id) > 500 or urlsplit(object_id).hostname != urlsplit(actor_url).hostname:
+        raise Ignored("the object's id is not on its actor's host")
+    if _attributed_to(obj) != [actor_url]:
+        raise Ignored("the object is not attributed to the activity's actor")
+    to, cc = objects.addressed(obj.get("to")), objects.addressed(obj.get("cc"))
+    to, cc = to or objects.addressed(activity.get("to")), cc or objects.addressed(activity.get("cc"))
+    peer = _peer(actor_url)
+    visibility = objects.visibility_of(to, cc, objects.followers_url(actor_url))
+    if visibility is None:
+        raise Ignored("direct messages are not kept")
+    reply_to = id_of(obj.get("inReplyTo")) or ""
+    parent = Note.objects.filter(object_id=reply_to).first() if reply_to else None
+    note, created = Note.objects.get_or_create(
+        object_id=object_id,
+        defaults={
+            **_note_fields(obj),
+            "author_url": actor_url,
+            "author_peer": peer,
+            "visibility": visibility,
+            "in_reply_to": reply_to if len(reply_to) <= 500 else "",
+            "in_reply_to_note": parent,
+            "published": _datetime(obj.get("published")) or timezone.now(),
+        },
+    )
+    if not created:
+        return
+    notified = set()
+    if parent is not None:
+        Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+        if parent.author_member_id:
+            objects.notify(parent.author_member, Notification.Kind.REPLY, actor_url, note=note)
+            notified.add(parent.author_member_id)
+    for tag in objects.as_list(obj.get("tag")):
+        if isinstance(tag, dict) and tag.get("type") == "Mention":
+            member = objects.member_of(tag.get("href"))
+            if member is not None and member.pk not in notified:
+                objects.notify(member, Notification.Kind.MENTION, actor_url, note=note)
+                notified.add(member.pk)
+
+
+def handle_update(activity, actor_url):
+    obj = activity.get("object")
+    kind = obj.get("type") if isinstance(obj, dict) else None
+    if kind in ACTOR_TYPES or id_of(obj) == actor_url:
+        if id_of(obj) != actor_url:
+            raise Ignored("an actor may update only itself")
+        outcome = refresh_peer(actor_url)  # the document the actor serves is the truth, not the payload
+        if not outcome.ok:
+            raise Ignored(f"refetching the actor failed: {outcome.describe()}")
+        return
+    if kind not in NOTE_TYPES:
+        raise Ignored(f"updates of {kind} objects are not handled")
+    note = Note.objects.filter(object_id=id_of(obj), author_url=actor_url, deleted__isnull=True).first()
+    if note is None:
+        raise Ignored("no note of this actor's has that id")
+    for field, value in _note_fields(obj).items():
+        setattr(note, field, value)
+    note.updated = _datetime(obj.get("updated")) or timezone.now()
+    note.save()
+
+
+def handle_delete(activity, actor_url):
+    target = id_of(activity.get("object"))
+    if target == actor_url:
+        Note.objects.filter(author_url=actor_url, deleted__isnull=True).update(deleted=timezone.now(), content="")
+        Follow.objects.filter(follower_url=actor_url).delete()
+        Follow.objects.filter(followee_url=actor_url).delete()
+        peer = _peer(actor_url)
+        if peer is not None:
+            forget_peer(peer)
+        return
+    updated = Note.objects.filter(object_id=target, author_url=actor_url, deleted__isnull=True).update(
+        deleted=timezone.now(), content="", summary="", name=""
+    )
+    if not updated:
+        raise Ignored("no note of this actor's has that id")
+
+
+# --- Announce and Like ---
+
+
+def _known_note(activity):
+    note = Note.objects.filter(object_id=id_of(activity.get("object")) or "", deleted__isnull=True).first()
+    if note is None:
+        raise Ignored("the object is not a note we know")
+    return note
+
+
+def _react(model, counter, kind, activity, actor_url):
+    note = _known_note(activity)
+    _reaction, created = model.objects.get_or_create(
+        actor_url=actor_url, note=note, defaults={"activity_id": activity["id"]}
+    )
+    if created:
+        Note.objects.filter(pk=note.pk).update(**{counter: F(counter) + 1})
+        objects.notify(note.author_member, kind, actor_url, note=note)
+
+
+def handle_announce(activity, actor_url):
+    _react(Boost, "boost_count", Notification.Kind.BOOST, activity, actor_url)
+
+
+def handle_like(activity, actor_url):
+    _react(Like, "like_count", Notification.Kind.LIKE, activity, actor_url)
+
+
+HANDLERS = {
+    "Follow": handle_follow,
+    "Accept": handle_accept,
+    "Reject": handle_reject,
+    "Undo": handle_undo,
+    "Create": handle_create,
+    "Update": handle_update,
+    "Delete": handle_delete,
+    "Announce": handle_announce,
+    "Like": handle_like,
+}

@@ -1,0 +1,115 @@
+"""
+Notes as ActivityStreams objects, both ways: addressing and visibility, our rows as AS objects,
+and notifications of what happened to a member's notes or account.
+"""
+
+from django.contrib.auth import get_user_model
+
+from . import actors
+from .models import PUBLIC, Note, Notification, PeerActor
+
+PUBLIC_FORMS = {PUBLIC, "as:Public", "Public"}
+
+
+def as_list(value):
+    """Return an addressing or tag field as a list: peers send a string, an object or a list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def addressed(value):
+    """Return the ids in an addressing field, the compacted forms of Public made full."""
+    ids = []
+    for item in as_list(value):
+        item = item.get("id") if isinstance(item, dict) else item
+        if isinstance(item, str):
+            ids.append(PUBLIC if item in PUBLIC_FORMS else item)
+    return ids
+
+
+def followers_url(actor_url):
+    return actor_url + "/followers"
+
+
+def audience(visibility, actor_url):
+    """Return ``(to, cc)`` for a note of ``visibility`` by ``actor_url`` (Mastodon's conventions)."""
+    followers = followers_url(actor_url)
+    if visibility == Note.Visibility.PUBLIC:
+        return [PUBLIC], [followers]
+    if visibility == Note.Visibility.UNLISTED:
+        return [followers], [PUBLIC]
+    return [followers], []
+
+
+def visibility_of(to, cc, followers):
+    """Return the visibility of a peer's object from its addressing, or None for a direct message."""
+    if PUBLIC in to:
+        return Note.Visibility.PUBLIC
+    if PUBLIC in cc:
+        return Note.Visibility.UNLISTED
+    if followers and followers in to + cc:
+        return Note.Visibility.FOLLOWERS
+    return None
+
+
+def as_object(note):
+    """Return a note of ours as its ActivityStreams object."""
+    to, cc = audience(note.visibility, note.author_url)
+    obj = {
+        "id": note.object_id,
+        "type": note.kind,
+        "attributedTo": note.author_url,
+        "content": note.content,
+        "summary": note.summary or None,
+        "sensitive": bool(note.summary),
+        "published": note.published.isoformat().replace("+00:00", "Z"),
+        "url": note.url or note.object_id,
+        "inReplyTo": note.in_reply_to or None,
+        "to": to,
+        "cc": cc,
+    }
+    if note.name:
+        obj["name"] = note.name
+    if note.updated:
+        obj["updated"] = note.updated.isoformat().replace("+00:00", "Z")
+    return obj
+
+
+def display_name(actor_url):
+    """Return a name to show for an actor: ours, a cached peer's handle or name, else its URL."""
+    try:
+        local = actors.from_url(actor_url)
+    except actors.ActorGone:
+        local = None
+    if local is not None:
+        return local.handle
+    peer = PeerActor.objects.filter(actor_url=actor_url).only("handle", "name").first()
+    if peer is not None:
+        return peer.handle or peer.name or actor_url
+    return actor_url
+
+
+def member_of(actor_url):
+    """Return the active member whose actor is ``actor_url``, or None."""
+    try:
+        local = actors.from_url(actor_url)
+    except actors.ActorGone:
+        return None
+    if local is None or local.kind != "Person":
+        return None
+    return get_user_model().objects.filter(username=local.username, is_active=True).first()
+
+
+def notify(recipient, kind, actor_url, *, note=None, follow=None):
+    """Tell a member something happened, unless they did it themselves."""
+    if recipient is None or actor_url == actors.member_actor(recipient).id:
+        return None
+    return Notification.objects.create(
+        recipient=recipient,
+        kind=kind,
+        actor_url=actor_url,
+        actor_name=display_name(actor_url),
+        note=note,
+        follow=follow,
+    )

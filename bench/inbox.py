@@ -1,0 +1,318 @@
+"""
+Benchmark federation's traffic: signed inbox POSTs accepted per second against ``/healthz`` in the
+same run, and deliveries per second fanning one activity out to 1,000 followers over 50 peer hosts.
+
+    .venv/bin/python bench/inbox.py [--duration 10] [--rounds 3] [--connections 32] [--workers 2]
+
+Inbox: gunicorn serves the project as ``bench/run.py`` does (DEBUG off, loopback); a stub actor
+server holds the signer's actor document; ``--requests`` distinct Like activities are signed
+beforehand and wrk POSTs them to the shared inbox in turn (a Lua script), each answer must be 202.
+Tasks go to the broker named by CELERY_BROKER_URL, or to an in-memory one: the figure is what the
+inbox accepts, not what the ``inbox`` workers process.
+
+Delivery: 50 stub peer servers (another process, each its own host ``peerN.bench.test`` mapped to
+loopback by ROSEASH_RESOLVE) answer 202; 1,000 remote followers of the blog actor are spread over
+them; one Create is expanded and every delivery made by ``--senders`` threads calling the delivery
+task's function (signing and POSTing through apps/core/http.py). Measured twice: peers with a shared
+inbox (50 POSTs) and without (1,000 POSTs).
+
+DATABASE_URL / REDIS_URL are used when set (a database of its own: it is migrated and filled).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import ROOT, environment, free_port, manage, wait_until_up
+
+PEER_HOSTS = 50
+FOLLOWERS = 1000
+LUA = textwrap.dedent(
+    """
+    local requests = {}
+    local file = io.open(os.getenv("BENCH_REQUESTS"), "r")
+    while true do
+      local signature = file:read("*l")
+      if not signature then break end
+      local date, digest, body = file:read("*l"), file:read("*l"), file:read("*l")
+      requests[#requests + 1] = {signature = signature, date = date, digest = digest, body = body}
+    end
+    file:close()
+    local counter, step = 0, 1
+    function setup(thread) thread:set("offset", tostring(setup_count or 0)); setup_count = (setup_count or 0) + 1 end
+    function init(args) counter = tonumber(offset) or 0; step = 2 end
+    function request()
+      counter = counter + step
+      local r = requests[(counter % #requests) + 1]
+      return wrk.format("POST", "/inbox", {
+        ["Host"] = "federation.localhost", ["Content-Type"] = "application/activity+json",
+        ["Date"] = r.date, ["Digest"] = r.digest, ["Signature"] = r.signature}, r.body)
+    end
+    function response(status, headers, body)
+      if status ~= 202 then io.stderr:write("status " .. status .. "\\n") end
+    end
+    """
+)
+
+STUB_SERVERS = textwrap.dedent(
+    """
+    import json, sys, threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    DOCS = json.loads(sys.argv[1])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            doc = DOCS.get(self.path)
+            body = json.dumps(doc).encode() if doc else b"{}"
+            self.send_response(200 if doc else 404)
+            self.send_header("Content-Type", "application/activity+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    servers = [ThreadingHTTPServer(("127.0.0.1", int(port)), Handler) for port in sys.argv[2:]]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    print("ready", flush=True)
+    sys.stdin.read()
+    """
+)
+
+
+def django_setup(env):
+    os.environ.update({**env, "DJANGO_SETTINGS_MODULE": "roseash.settings"})
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def start_stubs(ports, docs):
+    process = subprocess.Popen(  # noqa: S603 (our own script)
+        [sys.executable, "-c", STUB_SERVERS, json.dumps(docs), *map(str, ports)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().strip() == "ready"
+    return process
+
+
+def signed_requests(path, actor_url, count):
+    """Write ``count`` distinct signed Like activities for the shared inbox to ``path`` (4 lines each)."""
+    from apps.federation import keys, signatures
+
+    private_pem, public_pem = keys.generate_keypair()
+    with path.open("w") as out:
+        for number in range(count):
+            body = json.dumps(
+                {"id": f"{actor_url}/likes/{number}", "type": "Like", "actor": actor_url, "object": "http://x.test/1"},
+                separators=(",", ":"),
+            ).encode()
+            headers = signatures.sign(
+                "POST",
+                "http://federation.localhost/inbox",
+                key_id=f"{actor_url}#main-key",
+                private_key_pem=private_pem,
+                body=body,
+                headers={"Content-Type": "application/activity+json"},
+            )
+            out.write(f"{headers['Signature']}\n{headers['Date']}\n{headers['Digest']}\n{body.decode()}\n")
+    return public_pem
+
+
+def actor_doc(actor_url, public_pem, shared_inbox=None):
+    return {
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": actor_url,
+        "type": "Person",
+        "preferredUsername": actor_url.rsplit("/", 1)[1],
+        "inbox": actor_url + "/inbox",
+        "endpoints": {"sharedInbox": shared_inbox} if shared_inbox else {},
+        "publicKey": {"id": f"{actor_url}#main-key", "owner": actor_url, "publicKeyPem": public_pem},
+    }
+
+
+def wrk_post(port, script, requests_file, duration, connections):
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(script), f"http://127.0.0.1:{port}/inbox"]
+    done = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, check=True, env={**os.environ, "BENCH_REQUESTS": str(requests_file)}
+    )
+    rate = float(done.stdout.split("Requests/sec:")[1].split()[0])
+    refused = done.stderr.count("status ")
+    return rate, refused
+
+
+def wrk_get(port, duration, connections):
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-H", "Host: federation.localhost"]
+    done = subprocess.run([*command, f"http://127.0.0.1:{port}/healthz"], capture_output=True, text=True, check=True)  # noqa: S603
+    return float(done.stdout.split("Requests/sec:")[1].split()[0])
+
+
+def bench_inbox(options, env, var_dir):
+    """Return ``(healthz median, inbox median, stored activities)``."""
+    stub_port = free_port()
+    actor_url = f"http://127.0.0.1:{stub_port}/users/bench"
+    requests_file = var_dir / "requests.txt"
+    public_pem = signed_requests(requests_file, actor_url, options.requests)
+    stubs = start_stubs([stub_port], {"/users/bench": actor_doc(actor_url, public_pem)})
+    script = var_dir / "inbox.lua"
+    script.write_text(LUA)
+    port = int(env["ROSEASH_PORT"])
+    gunicorn = [sys.executable, "-m", "gunicorn", "roseash.wsgi", "-b", f"127.0.0.1:{port}"]
+    gunicorn += ["-w", str(options.workers), "--threads", str(options.threads), "--log-level", "warning"]
+    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env)  # noqa: S603
+    try:
+        wait_until_up(port)
+        healthz, inbox = [], []
+        for _round in range(options.rounds):
+            healthz.append(wrk_get(port, options.duration, options.connections))
+            rate, refused = wrk_post(port, script, requests_file, options.duration, options.connections)
+            assert refused == 0, f"{refused} inbox POSTs were not answered 202"
+            inbox.append(rate)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        stubs.stdin.close()
+        stubs.wait(timeout=10)
+    from apps.federation.models import APActivity
+
+    return statistics.median(healthz), statistics.median(inbox), APActivity.objects.filter(actor_url=actor_url).count()
+
+
+def bench_delivery(options, shared):
+    """Fan one Create out to FOLLOWERS followers over PEER_HOSTS hosts; return ``(deliveries, seconds)``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from apps.federation import outbox
+    from apps.federation.models import APActivity, Delivery, Follow, PeerActor
+
+    ports = [free_port() for _ in range(PEER_HOSTS)]
+    stubs = start_stubs(ports, {})
+    try:
+        Follow.objects.filter(followee_url__endswith="/actors/blog").delete()
+        PeerActor.objects.filter(actor_url__contains=".bench.test").delete()
+        now = timezone.now()
+        peers = []
+        for number in range(FOLLOWERS):
+            host = f"peer{number % PEER_HOSTS}.bench.test:{ports[number % PEER_HOSTS]}"
+            url = f"http://{host}/users/u{number}"
+            peers.append(
+                PeerActor(
+                    actor_url=url,
+                    inbox=url + "/inbox",
+                    shared_inbox=f"http://{host}/inbox" if shared else "",
+                    document_format="activitystreams",
+                    fetched_at=now,
+                )
+            )
+        PeerActor.objects.bulk_create(peers)
+        from apps.federation import actors
+
+        blog = actors.site_actor("blog").id
+        Follow.objects.bulk_create(
+            Follow(
+                follower_url=peer.actor_url,
+                followee_url=blog,
+                follower_peer=peer,
+                state="accepted",
+                activity_id=peer.actor_url + "#follow",
+            )
+            for peer in PeerActor.objects.filter(actor_url__contains=".bench.test")
+        )
+        with transaction.atomic():
+            activity = outbox.emit(
+                blog, "Create", {"id": blog + "/objects/bench", "type": "Note", "content": "x"}, to_followers=True
+            )
+        started = time.perf_counter()
+        ids = outbox.expand(activity.pk)
+
+        def send(pk):
+            try:
+                return outbox.deliver(pk)[0]
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(options.senders) as pool:
+            states = list(pool.map(send, ids))
+        elapsed = time.perf_counter() - started
+        assert states.count("delivered") == len(ids), states
+        assert Delivery.objects.filter(activity=activity, state="delivered").count() == len(ids)
+        APActivity.objects.filter(pk=activity.pk).delete()
+        return len(ids), elapsed
+    finally:
+        stubs.stdin.close()
+        stubs.wait(timeout=10)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker, as docker/gunicorn.conf.py")
+    parser.add_argument("--requests", type=int, default=20_000, help="distinct signed activities to send in turn")
+    parser.add_argument("--senders", type=int, default=16, help="threads making deliveries")
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    var_dir = Path(tempfile.mkdtemp(prefix="roseash-bench-inbox-"))
+    try:
+        env = environment(var_dir, free_port())
+        env.pop("ROSEASH_INTERNAL_URL")
+        env["ROSEASH_FEDERATION_ALLOW_PRIVATE"] = "true"
+        env["ROSEASH_RESOLVE"] = json.dumps({"*.bench.test": "127.0.0.1"})
+        if not env.get("CELERY_BROKER_URL"):  # accept, queue, never run: the inbox alone is measured
+            env.update({"CELERY_BROKER_URL": "memory://", "CELERY_RESULT_BACKEND": "cache+memory://"})
+        manage(env, "migrate", "--no-input")
+        manage(env, "collectstatic", "--no-input")
+        django_setup({**env, "CELERY_BROKER_URL": "memory://", "CELERY_RESULT_BACKEND": "cache+memory://"})
+        from django.conf import settings
+
+        database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+        print(f"database {database}, cache {cache}, broker {env['CELERY_BROKER_URL'].split('://')[0]}")
+        print(
+            f"gunicorn {options.workers} workers x {options.threads} threads,"
+            f" wrk -t2 -c{options.connections} -d{options.duration}s, {options.rounds} rounds (medians)"
+        )
+        healthz, inbox, stored = bench_inbox(options, env, var_dir)
+        print(f"/healthz                         {healthz:>8.0f} req/s")
+        print(f"signed inbox POSTs accepted (202) {inbox:>7.0f} req/s  ratio {inbox / healthz:.2f}  ({stored} stored)")
+        for shared in (True, False):
+            count, seconds = bench_delivery(options, shared)
+            kind = "shared inboxes" if shared else "personal inboxes"
+            print(
+                f"fan-out to {FOLLOWERS} followers on {PEER_HOSTS} hosts, {kind}: {count} POSTs in {seconds:.2f} s"
+                f" = {count / seconds:.0f} deliveries/s ({options.senders} senders)"
+            )
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
