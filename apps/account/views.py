@@ -26,8 +26,11 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         user = form.get_user()
         services.sign_in_at_federation(self.request, user)
-        messages.success(self.request, f"Welcome back, {user.get_username()}.")
-        return redirect(self.get_success_url())
+        next_url = self.get_success_url()
+        # Signing in for another site continues its authorization; that site greets the member.
+        if urlsplit(next_url).path != reverse("oauth2_provider:authorize"):
+            messages.success(self.request, f"Welcome back, {user.get_username()}.")
+        return redirect(next_url)
 
     def get_redirect_url(self):
         candidate = self.request.POST.get("next", self.request.GET.get("next", ""))

@@ -108,6 +108,21 @@ def test_sign_in_starts_an_sso_session_and_goes_to_a_safe_next(federation, membe
     assert federation.session["sso_sid"] == str(SSOSession.objects.get(user=member).pk)
 
 
+def test_a_member_signing_in_here_is_welcomed_here(federation, member):
+    response = sign_in(federation, "alice", PASSWORD)
+
+    assert [str(m) for m in federation.get(response["Location"]).context["messages"]] == ["Welcome back, alice."]
+
+
+def test_signing_in_for_another_site_leaves_the_greeting_to_that_site(federation, member):
+    authorize = "/o/authorize/?client_id=roseash-blog&response_type=code"
+
+    response = sign_in(federation, "alice", PASSWORD, next_url=authorize)
+
+    assert response["Location"] == authorize
+    assert list(federation.get("/account/").context["messages"]) == []
+
+
 def test_sign_in_refuses_an_off_site_next(federation, member):
     response = sign_in(federation, "alice", PASSWORD, next_url="https://evil.example/")
 
