@@ -8,9 +8,28 @@ number of queries whatever the page size: authors come joined, "liked/boosted by
 counts from the denormalized columns.
 """
 
+import re
 from dataclasses import dataclass
 
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.utils import timezone
+from django.utils.html import escape, linebreaks, urlize
+
+from apps.core.errors import RoseAshError
+from apps.core.sites import site_for_host
+
+from . import actors, objects
+from .cache import lookup_or_fetch
+from .handlers import approves_automatically, send_decision
+from .models import PUBLIC, Boost, Follow, FollowerPolicy, Like, Note, Notification, PeerActor
+from .outbox import emit, new_id
+
 PAGE_SIZE = 20
+MAX_PAGE = 100
+MAX_NOTE = 5000
+HANDLE = re.compile(r"^@?([A-Za-z0-9_.-]+)@([A-Za-z0-9.-]+(?::[0-9]+)?)$")
+MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]{1,30})(?:@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]+)?))?")
 
 
 @dataclass(frozen=True)
@@ -23,7 +42,30 @@ class Page:
 
 def member_actor_url(member):
     """Return the member's actor URL (their id on the fediverse)."""
-    raise NotImplementedError
+    return actors.member_actor(member).id
+
+
+def _page(queryset, before, limit):
+    limit = max(1, min(int(limit), MAX_PAGE))
+    if before:
+        queryset = queryset.filter(pk__lt=int(before))
+    items = list(queryset.order_by("-pk")[: limit + 1])
+    return Page(items[:limit], items[limit - 1].pk if len(items) > limit else None)
+
+
+def _shown(queryset, viewer):
+    """Join what a note list shows and annotate whether ``viewer`` liked or boosted each note."""
+    queryset = queryset.filter(deleted__isnull=True).select_related("author_peer", "author_member", "in_reply_to_note")
+    if viewer is None:
+        return queryset.annotate(liked=Value(False), boosted=Value(False))
+    return queryset.annotate(
+        liked=Exists(Like.objects.filter(note=OuterRef("pk"), actor_member=viewer)),
+        boosted=Exists(Boost.objects.filter(note=OuterRef("pk"), actor_member=viewer)),
+    )
+
+
+def _followed(member):
+    return Follow.objects.filter(follower_member=member, state=Follow.State.ACCEPTED).values("followee_url")
 
 
 def home_timeline(member, *, before=None, limit=PAGE_SIZE):
@@ -34,17 +76,78 @@ def home_timeline(member, *, before=None, limit=PAGE_SIZE):
     Each note has ``author_peer``/``author_member``/``in_reply_to_note`` joined and the annotations
     ``liked`` and ``boosted`` (by this member).
     """
-    raise NotImplementedError
+    followed = _followed(member)
+    boosted = Boost.objects.filter(note=OuterRef("pk"), actor_url__in=followed)
+    notes = Note.objects.filter(Q(author_member=member) | Q(author_url__in=followed) | Q(Exists(boosted)))
+    # Who brought a note here by boosting it (the latest followed booster), so the page can say so.
+    notes = notes.annotate(boosted_by=Subquery(boosted.order_by("-pk").values("actor_url")[:1]))
+    return _page(_shown(notes, member), before, limit)
 
 
 def local_timeline(*, viewer=None, before=None, limit=PAGE_SIZE):
     """Return a ``Page`` of this instance's public notes (sites and members), newest first; annotated as above."""
-    raise NotImplementedError
+    notes = Note.objects.filter(is_local=True, visibility=Note.Visibility.PUBLIC)
+    return _page(_shown(notes, viewer), before, limit)
+
+
+def _may_see(viewer, note):
+    if note.visibility != Note.Visibility.FOLLOWERS:
+        return True
+    if viewer is None:
+        return False
+    return note.author_member_id == viewer.pk or _followed(viewer).filter(followee_url=note.author_url).exists()
 
 
 def get_note(viewer, note_id):
     """Return the note ``note_id`` if ``viewer`` (a member or None) may see it, else raise 404."""
-    raise NotImplementedError
+    note = _shown(Note.objects.filter(pk=note_id), viewer).first()
+    if note is None or not _may_see(viewer, note):
+        raise RoseAshError("note_unknown", "There is no such post, or it is not shown to you.", status=404)
+    return note
+
+
+def replies(viewer, note_id, *, before=None, limit=PAGE_SIZE):
+    """Return a ``Page`` of the replies to note ``note_id`` that ``viewer`` may see, newest first."""
+    note = get_note(viewer, note_id)
+    shown = ~Q(visibility=Note.Visibility.FOLLOWERS)
+    if viewer is not None:
+        shown |= Q(author_member=viewer) | Q(author_url__in=_followed(viewer))
+    return _page(_shown(Note.objects.filter(shown, in_reply_to_note=note), viewer), before, limit)
+
+
+def _mentioned(text):
+    """Return ``{written mention: actor URL}`` for ``@user`` (ours) and ``@user@host`` (ours, or a known peer)."""
+    found = {}
+    for match in MENTION.finditer(text):
+        user, host = match.group(1), match.group(2)
+        local = _local_by_handle(user, host) if host else _local_by_handle(user, None)
+        if local is not None:
+            found[match.group(0)] = local.id
+        elif host:
+            peer = PeerActor.objects.filter(handle__iexact=f"{user}@{host.split(':')[0]}").first()
+            if peer is not None:
+                found[match.group(0)] = peer.actor_url
+    return found
+
+
+def _local_by_handle(user, host):
+    """Return our actor ``user@host`` (``host`` None: a member), or None."""
+    site = site_for_host(host) if host else None
+    try:
+        if host is None:
+            return actors.find(actors.USER_SITE, user, ignore_case=True)
+        return actors.find(site.name, user, ignore_case=True) if site is not None else None
+    except actors.ActorGone:
+        return None
+
+
+def _html(text, mentions):
+    """Return the HTML of a plain-text post: paragraphs, links, and mentions linked to their actors."""
+    html = linebreaks(urlize(escape(text), nofollow=True))
+    for written, url in sorted(mentions.items(), key=lambda item: -len(item[0])):
+        link = f'<span class="h-card"><a href="{escape(url)}" class="u-url mention">{escape(written)}</a></span>'
+        html = re.sub(rf"(?<![\w@/\"]){re.escape(escape(written))}(?![\w@.])", link, html)
+    return html
 
 
 def compose_note(member, content, *, summary="", visibility="public", in_reply_to=None):
@@ -56,27 +159,148 @@ def compose_note(member, content, *, summary="", visibility="public", in_reply_t
     ``in_reply_to`` is a ``Note`` id the member can see. The Create is delivered to the member's
     followers, to the replied-to author and to anyone mentioned.
     """
-    raise NotImplementedError
+    content, summary = (content or "").strip(), (summary or "").strip()
+    if not content:
+        raise RoseAshError("note_empty", "Write something first.")
+    if len(content) > MAX_NOTE:
+        raise RoseAshError("note_too_long", f"A post is at most {MAX_NOTE} characters.")
+    if len(summary) > 500:
+        raise RoseAshError("summary_too_long", "A content warning is at most 500 characters.")
+    if visibility not in Note.Visibility.values:
+        raise RoseAshError("visibility_unknown", "Visibility is public, unlisted or followers.")
+    parent = get_note(member, in_reply_to) if in_reply_to else None
+    me = member_actor_url(member)
+    mentions = _mentioned(content)
+    with transaction.atomic():
+        object_id = new_id(me, "notes")
+        note = Note.objects.create(
+            object_id=object_id,
+            url=object_id,
+            author_url=me,
+            author_member=member,
+            is_local=True,
+            summary=summary,
+            content=_html(content, mentions),
+            visibility=visibility,
+            in_reply_to=parent.object_id if parent else "",
+            in_reply_to_note=parent,
+        )
+        obj = objects.as_object(note)
+        recipients = set(mentions.values())
+        if parent is not None:
+            Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+            recipients.add(parent.author_url)
+            objects.notify(parent.author_member, Notification.Kind.REPLY, me, note=note)
+        if mentions:
+            obj["tag"] = [{"type": "Mention", "href": url, "name": written} for written, url in mentions.items()]
+            obj["cc"] = obj["cc"] + sorted(set(mentions.values()))
+        for url in set(mentions.values()):
+            mentioned = objects.member_of(url)
+            if mentioned is not None and (parent is None or mentioned.pk != parent.author_member_id):
+                objects.notify(mentioned, Notification.Kind.MENTION, me, note=note)
+        emit(
+            me,
+            "Create",
+            obj,
+            to=obj["to"],
+            cc=obj["cc"],
+            to_followers=True,
+            recipients=recipients,
+            activity_id=object_id + "/activity",
+        )
+    return note
+
+
+def _react(member, note_id, model, counter, kind, activity_type, **addressing):
+    note = get_note(member, note_id)
+    me = member_actor_url(member)
+    with transaction.atomic():
+        activity_id = new_id(me, activity_type.lower() + "s")
+        reaction, created = model.objects.get_or_create(
+            actor_url=me, note=note, defaults={"actor_member": member, "activity_id": activity_id}
+        )
+        if created:
+            Note.objects.filter(pk=note.pk).update(**{counter: F(counter) + 1})
+            objects.notify(note.author_member, kind, me, note=note)
+            emit(me, activity_type, note.object_id, activity_id=activity_id, recipients=[note.author_url], **addressing)
+    return reaction
+
+
+def _undo(member, note_id, model, counter, activity_type, **addressing):
+    note = get_note(member, note_id)
+    me = member_actor_url(member)
+    with transaction.atomic():
+        reaction = model.objects.select_for_update().filter(actor_url=me, note=note).first()
+        if reaction is None:
+            return
+        Note.objects.filter(pk=note.pk, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
+        undone = {"id": reaction.activity_id, "type": activity_type, "actor": me, "object": note.object_id}
+        reaction.delete()
+        emit(me, "Undo", undone, recipients=[note.author_url], **addressing)
 
 
 def like(member, note_id):
     """Like a note (idempotent) and send the Like to its author; return the ``Like``."""
-    raise NotImplementedError
+    return _react(member, note_id, Like, "like_count", Notification.Kind.LIKE, "Like")
 
 
 def unlike(member, note_id):
     """Undo the member's like of a note, if any, and send the Undo."""
-    raise NotImplementedError
+    _undo(member, note_id, Like, "like_count", "Like")
+
+
+def _boost_addressing(member, note):
+    return {
+        "to": [PUBLIC],
+        "cc": [note.author_url, objects.followers_url(member_actor_url(member))],
+        "to_followers": True,
+    }
 
 
 def boost(member, note_id):
     """Boost (Announce) a public or unlisted note to the member's followers (idempotent); return the ``Boost``."""
-    raise NotImplementedError
+    note = get_note(member, note_id)
+    if note.visibility == Note.Visibility.FOLLOWERS:
+        raise RoseAshError("boost_refused", "Posts for followers only cannot be boosted.")
+    return _react(
+        member, note_id, Boost, "boost_count", Notification.Kind.BOOST, "Announce", **_boost_addressing(member, note)
+    )
 
 
 def unboost(member, note_id):
     """Undo the member's boost, if any, and send the Undo."""
-    raise NotImplementedError
+    note = get_note(member, note_id)
+    _undo(member, note_id, Boost, "boost_count", "Announce", **_boost_addressing(member, note))
+
+
+def _target_actor(target):
+    """Return ``(local actor or None, remote ActorState or None)`` for a handle or an actor URL."""
+    target = (target or "").strip()
+    match = HANDLE.match(target)
+    if match:
+        user, host = match.groups()
+        if site_for_host(host) is not None:
+            local = _local_by_handle(user, host)
+            if local is None:
+                raise RoseAshError("follow_unresolved", f"There is no {target} here.", status=404)
+            return local, None
+        remote = f"acct:{user}@{host}"
+    elif target.startswith(("http://", "https://")):
+        try:
+            local = actors.from_url(target)
+        except actors.ActorGone:
+            raise RoseAshError("follow_unresolved", f"{target} has been removed.", status=404) from None
+        if local is not None:
+            return local, None
+        if site_for_host(target.split("/")[2]) is not None:
+            raise RoseAshError("follow_unresolved", f"{target} is not an actor here.", status=404)
+        remote = target
+    else:
+        raise RoseAshError("follow_target_invalid", "Give a handle like @name@example.org, or an actor URL.")
+    state = lookup_or_fetch(remote)
+    if not state.ok:
+        raise RoseAshError("follow_unresolved", f"{target} could not be found ({state.describe()}).", status=404)
+    return None, state
 
 
 def follow(member, target):
@@ -85,59 +309,126 @@ def follow(member, target):
     the ``Follow`` (pending until the Accept arrives; local site actors accept at once).
     Raises ``RoseAshError`` when the target cannot be resolved (WebFinger, then discovery).
     """
-    raise NotImplementedError
+    me = member_actor_url(member)
+    local, remote = _target_actor(target)
+    followee_url = local.id if local is not None else remote.id
+    if followee_url == me:
+        raise RoseAshError("follow_self", "You cannot follow yourself.")
+    with transaction.atomic():
+        row, created = Follow.objects.select_for_update().get_or_create(
+            follower_url=me,
+            followee_url=followee_url,
+            defaults={
+                "follower_member": member,
+                "activity_id": new_id(me, "follows"),
+                "followee_member": objects.member_of(followee_url) if local is not None else None,
+                "followee_peer": PeerActor.objects.filter(actor_url=followee_url).first() if remote else None,
+            },
+        )
+        if row.state == Follow.State.ACCEPTED:
+            return row
+        if not created:
+            row.activity_id, row.state = new_id(me, "follows"), Follow.State.PENDING
+        if local is not None:
+            if approves_automatically(local):
+                row.state, row.decided_at = Follow.State.ACCEPTED, timezone.now()
+                objects.notify(row.followee_member, Notification.Kind.FOLLOW, me, follow=row)
+            else:
+                objects.notify(row.followee_member, Notification.Kind.FOLLOW_REQUEST, me, follow=row)
+        else:
+            emit(me, "Follow", followee_url, to=[followee_url], recipients=[followee_url], activity_id=row.activity_id)
+        row.save()
+    return row
 
 
 def unfollow(member, actor_url):
     """Stop following ``actor_url`` (also withdraws a pending request) and send the Undo."""
-    raise NotImplementedError
+    me = member_actor_url(member)
+    with transaction.atomic():
+        row = Follow.objects.select_for_update().filter(follower_member=member, followee_url=actor_url).first()
+        if row is None:
+            return
+        if row.followee_peer_id is not None:  # a local followee needs no message
+            undone = {"id": row.activity_id, "type": "Follow", "actor": me, "object": actor_url}
+            emit(me, "Undo", undone, to=[actor_url], recipients=[actor_url])
+        row.delete()
+
+
+def _follows(**lookup):
+    return Follow.objects.filter(state=Follow.State.ACCEPTED, **lookup).select_related(
+        "follower_peer", "follower_member", "followee_peer", "followee_member"
+    )
 
 
 def followers(actor_url, *, before=None, limit=PAGE_SIZE):
     """Return a ``Page`` of accepted ``Follow`` rows whose followee is ``actor_url`` (peers and members joined)."""
-    raise NotImplementedError
+    return _page(_follows(followee_url=actor_url), before, limit)
 
 
 def following(actor_url, *, before=None, limit=PAGE_SIZE):
     """Return a ``Page`` of accepted ``Follow`` rows whose follower is ``actor_url`` (peers and members joined)."""
-    raise NotImplementedError
+    return _page(_follows(follower_url=actor_url), before, limit)
 
 
 def follow_requests(member, *, before=None, limit=PAGE_SIZE):
     """Return a ``Page`` of pending ``Follow`` rows waiting for ``member``'s approval."""
-    raise NotImplementedError
+    pending = Follow.objects.filter(followee_member=member, state=Follow.State.PENDING)
+    return _page(pending.select_related("follower_peer", "follower_member"), before, limit)
+
+
+def _decide(member, follow_id, state, decision, from_states):
+    with transaction.atomic():
+        row = (
+            Follow.objects.select_for_update()
+            .filter(pk=follow_id, followee_member=member, state__in=from_states)
+            .first()
+        )
+        if row is None:
+            raise RoseAshError("follow_request_unknown", "There is no such follow request.", status=404)
+        row.state, row.decided_at = state, timezone.now()
+        row.save(update_fields=["state", "decided_at"])
+        if row.follower_peer_id or row.follower_member_id is None:
+            send_decision(row, decision)
+    return row
 
 
 def approve_follow(member, follow_id):
     """Accept a pending follow request of ``member``'s and send the Accept."""
-    raise NotImplementedError
+    return _decide(member, follow_id, Follow.State.ACCEPTED, "Accept", [Follow.State.PENDING])
 
 
 def reject_follow(member, follow_id):
     """Reject a pending follow request (or remove an accepted follower) and send the Reject."""
-    raise NotImplementedError
+    return _decide(member, follow_id, Follow.State.REJECTED, "Reject", [Follow.State.PENDING, Follow.State.ACCEPTED])
 
 
 def follower_policy(member):
     """Return True when ``member`` approves followers manually, False when they are accepted automatically."""
-    raise NotImplementedError
+    return FollowerPolicy.objects.filter(member=member, approve_manually=True).exists()
 
 
 def set_follower_policy(member, approve_manually):
     """Choose automatic (False) or manual (True) approval of new followers."""
-    raise NotImplementedError
+    FollowerPolicy.objects.update_or_create(member=member, defaults={"approve_manually": bool(approve_manually)})
 
 
 def notifications(member, *, before=None, limit=PAGE_SIZE):
     """Return a ``Page`` of the member's ``Notification`` rows, newest first, with ``note`` joined."""
-    raise NotImplementedError
+    rows = Notification.objects.filter(recipient=member).select_related("note", "follow")
+    return _page(rows, before, limit)
 
 
 def unread_count(member):
     """Return how many notifications the member has not read (one indexed count)."""
-    raise NotImplementedError
+    return Notification.objects.filter(recipient=member).unread().count()
 
 
 def mark_read(member, ids=None):
-    """Mark the member's notifications read: those in ``ids``, or all when ``ids`` is None."""
-    raise NotImplementedError
+    """Mark the member's notifications read: those in ``ids`` (404 if one is not theirs), or all (``ids`` None)."""
+    rows = Notification.objects.filter(recipient=member).unread()
+    if ids is not None:
+        ids = {int(pk) for pk in ids}
+        if Notification.objects.filter(recipient=member, pk__in=ids).count() != len(ids):
+            raise RoseAshError("notification_unknown", "There is no such notification.", status=404)
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())
