@@ -8,6 +8,11 @@ from django import forms
 from .hub import MAX_NOTE
 from .models import Note
 
+VISIBILITY_CHOICES = [
+    (Note.Visibility.PUBLIC, "Public: anyone, and listed in public timelines"),
+    (Note.Visibility.UNLISTED, "Unlisted: anyone with the link, kept out of public timelines"),
+    (Note.Visibility.FOLLOWERS, "Followers only"),
+]
 POLICY_CHOICES = [
     ("automatic", "Accept new followers automatically"),
     ("manual", "Approve each new follower myself"),
@@ -31,7 +36,7 @@ class ComposeForm(forms.Form):
     )
     visibility = forms.ChoiceField(
         label="Who can see it",
-        choices=Note.Visibility.choices,
+        choices=VISIBILITY_CHOICES,
         initial=Note.Visibility.PUBLIC,
         widget=forms.RadioSelect,
     )
