@@ -8,6 +8,7 @@ and it is used. Production (``DEBUG`` off) refuses to start without a ``SECRET_K
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import re
@@ -424,6 +425,25 @@ if not isinstance(ROSEASH_FEDERATION_PEERS, dict):
 ROSEASH_FEDERATION_PEER_RESOLVER = os.environ.get("ROSEASH_FEDERATION_PEER_RESOLVER", "")
 # Let outbound requests reach loopback and private addresses: development and tests only.
 ROSEASH_FEDERATION_ALLOW_PRIVATE = env_bool("ROSEASH_FEDERATION_ALLOW_PRIVATE")
+# Development and tests: a JSON object of host name (or "*.suffix") -> IP address that outbound
+# requests connect to instead of resolving the name, like curl --resolve; e.g.
+# {"*.alpha.test": "127.0.0.1"}. Loopback and private addresses still need ALLOW_PRIVATE.
+try:
+    ROSEASH_RESOLVE = json.loads(os.environ.get("ROSEASH_RESOLVE", "") or "{}")
+except json.JSONDecodeError as exc:
+    raise ImproperlyConfigured(f"ROSEASH_RESOLVE is not valid JSON ({exc}).") from exc
+if not isinstance(ROSEASH_RESOLVE, dict) or not all(
+    isinstance(name, str) and isinstance(address, str) for name, address in ROSEASH_RESOLVE.items()
+):
+    raise ImproperlyConfigured(
+        'ROSEASH_RESOLVE must be a JSON object of host to address, e.g. {"*.alpha.test": "127.0.0.1"}.'
+    )
+for _address in ROSEASH_RESOLVE.values():
+    try:
+        ipaddress.ip_address(_address)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"ROSEASH_RESOLVE maps to {_address!r}, which is not an IP address.") from exc
+ROSEASH_RESOLVE = {name.lower().rstrip("."): address for name, address in ROSEASH_RESOLVE.items()}
 
 # --- Framework defaults ----------------------------------------------------------------------
 

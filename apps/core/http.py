@@ -6,6 +6,9 @@ read 10 s, 30 s for the whole exchange, a body cap counted while streaming, at m
 refuses to reach our own network: every address a host name resolves to is checked when the socket
 is opened, so DNS that changes between a check and the connection (rebinding) gains nothing.
 ``ROSEASH_FEDERATION_ALLOW_PRIVATE`` turns the address check off for development and tests.
+``ROSEASH_RESOLVE`` (development and tests, like ``curl --resolve``) maps host names to addresses
+before they are looked up, so made-up domains such as ``blog.alpha.test`` reach local servers; the
+mapped address is checked like any other.
 
 Requests to our own hosts go to ``ROSEASH_INTERNAL_URL`` with the right ``Host`` (see
 ``apps.core.sites.internal_request_target``); that address is set by the operator and trusted.
@@ -130,8 +133,23 @@ def address_refusal(address):
     return None
 
 
+def resolve_override(host):
+    """Return the address ``ROSEASH_RESOLVE`` maps ``host`` to (exactly, or by a ``*.suffix``), else ``host``."""
+    mapping = settings.ROSEASH_RESOLVE
+    if not mapping:
+        return host
+    name = host.lower().rstrip(".")
+    if name in mapping:
+        return mapping[name]
+    for pattern, address in mapping.items():
+        if pattern.startswith("*.") and name.endswith(pattern[1:]):
+            return address
+    return host
+
+
 def _resolve(host, port, refuse_private):
     """Resolve ``host``; when ``refuse_private``, refuse them all if any one address is not public."""
+    host = resolve_override(host)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:

@@ -1,12 +1,16 @@
-"""Admin for federation: cached peers (refresh, forget) and the instance keys (public halves only)."""
+"""
+Admin for federation: cached peers (refresh, forget), the instance keys (public halves only), the
+activities sent and received and their deliveries (state, filters, a retry action), and the
+social rows (follows, notes) read-only.
+"""
 
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
 
-from . import keys, services
-from .models import PEER_FRESH_FOR, InstanceKey, PeerActor
-from .tasks import enqueue_refresh
+from . import keys, outbox, services
+from .models import PEER_FRESH_FOR, APActivity, Delivery, Follow, InstanceKey, Note, PeerActor
+from .tasks import deliver, enqueue_refresh, expand_outbound, process_inbound
 
 
 class StaleFilter(admin.SimpleListFilter):
@@ -93,3 +97,98 @@ class InstanceKeyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("private_key_pem")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the protocol: shown, filtered and searched, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request):
+        """Retrying is a change to the row's state: it takes the model's change permission."""
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    fields = ["inbox", "state", "attempts", "last_status", "last_error", "next_attempt_at", "delivered_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(APActivity)
+class APActivityAdmin(ReadOnlyAdmin):
+    list_display = ["activity_id", "direction", "type", "actor_url", "state", "created", "processed_at"]
+    list_filter = ["direction", "state", "type"]
+    search_fields = ["activity_id", "actor_url", "object_id"]
+    readonly_fields = [field.name for field in APActivity._meta.fields]
+    date_hierarchy = "created"
+    inlines = [DeliveryInline]
+    actions = ["retry"]
+
+    @admin.action(description="Retry (process again, or deliver again what did not arrive)", permissions=["retry"])
+    def retry(self, request, queryset):
+        inbound = list(queryset.inbound().exclude(state=APActivity.State.DONE).values_list("pk", flat=True))
+        outbound = list(queryset.outbound().values_list("pk", flat=True))
+        APActivity.objects.filter(pk__in=inbound).update(state=APActivity.State.PENDING, error="")
+        again = outbox.retry(Delivery.objects.filter(activity__in=outbound))
+        pending = list(queryset.outbound().filter(state=APActivity.State.PENDING).values_list("pk", flat=True))
+
+        def queue():
+            for pk in inbound:
+                process_inbound.delay(pk)
+            for pk in pending:
+                expand_outbound.delay(pk)
+            for pk in again:
+                deliver.delay(pk)
+
+        transaction.on_commit(queue)
+        self.message_user(
+            request, f"Queued {len(inbound)} activity(ies) to process and {len(again)} delivery(ies).", messages.SUCCESS
+        )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["inbox", "activity_type", "state", "attempts", "last_status", "next_attempt_at", "delivered_at"]
+    list_filter = ["state", "host"]
+    search_fields = ["inbox", "host", "activity__activity_id"]
+    readonly_fields = [field.name for field in Delivery._meta.fields]
+    list_select_related = ["activity"]
+    actions = ["retry"]
+
+    @admin.display(description="activity")
+    def activity_type(self, delivery):
+        return delivery.activity.type
+
+    @admin.action(description="Retry now", permissions=["retry"])
+    def retry(self, request, queryset):
+        ids = outbox.retry(queryset)
+        transaction.on_commit(lambda: [deliver.delay(pk) for pk in ids])
+        self.message_user(request, f"Queued {len(ids)} delivery(ies) on the delivery queue.", messages.SUCCESS)
+
+
+@admin.register(Follow)
+class FollowAdmin(ReadOnlyAdmin):
+    list_display = ["follower_url", "followee_url", "state", "created", "decided_at"]
+    list_filter = ["state"]
+    search_fields = ["follower_url", "followee_url"]
+    readonly_fields = [field.name for field in Follow._meta.fields]
+
+
+@admin.register(Note)
+class NoteAdmin(ReadOnlyAdmin):
+    list_display = ["object_id", "kind", "author_url", "visibility", "is_local", "published", "deleted"]
+    list_filter = ["is_local", "kind", "visibility"]
+    search_fields = ["object_id", "author_url", "content"]
+    readonly_fields = [field.name for field in Note._meta.fields]
+    list_select_related = []

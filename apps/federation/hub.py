@@ -29,7 +29,7 @@ PAGE_SIZE = 20
 MAX_PAGE = 100
 MAX_NOTE = 5000
 HANDLE = re.compile(r"^@?([A-Za-z0-9_.-]+)@([A-Za-z0-9.-]+(?::[0-9]+)?)$")
-MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]{1,30})(?:@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]+)?))?")
+MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]{1,30})(?:@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::[0-9]+)?))?")
 
 
 @dataclass(frozen=True)
@@ -292,8 +292,6 @@ def _target_actor(target):
             raise RoseAshError("follow_unresolved", f"{target} has been removed.", status=404) from None
         if local is not None:
             return local, None
-        if site_for_host(target.split("/")[2]) is not None:
-            raise RoseAshError("follow_unresolved", f"{target} is not an actor here.", status=404)
         remote = target
     else:
         raise RoseAshError("follow_target_invalid", "Give a handle like @name@example.org, or an actor URL.")

@@ -321,3 +321,33 @@ def test_tls_to_a_private_address_is_refused_before_the_handshake(private_refuse
         http.get(f"https://localhost:{server.port}/")
 
     assert server.log == []
+
+
+def test_resolve_maps_made_up_hosts_to_local_servers(private_allowed, settings, httpserver):
+    settings.ROSEASH_RESOLVE = {"*.alpha.test": "127.0.0.1", "beta.test": "127.0.0.1"}
+    httpserver.expect_request("/x").respond_with_data("found")
+
+    for host in ("blog.alpha.test", "BETA.test"):
+        answer = http.get(f"http://{host}:{httpserver.port}/x")
+        assert answer.content == b"found"
+    assert [entry.headers["Host"] for entry, _ in httpserver.log] == [
+        f"blog.alpha.test:{httpserver.port}",
+        f"beta.test:{httpserver.port}",
+    ]
+
+
+def test_a_resolved_loopback_address_is_still_refused_unless_private_is_allowed(private_refused, settings, httpserver):
+    settings.ROSEASH_RESOLVE = {"*.alpha.test": "127.0.0.1"}
+    httpserver.expect_request("/").respond_with_data("secret")
+
+    with pytest.raises(http.AddressRefused, match="loopback"):
+        http.get(f"http://blog.alpha.test:{httpserver.port}/")
+    assert httpserver.log == []
+
+
+def test_unmapped_hosts_resolve_as_usual(settings):
+    settings.ROSEASH_RESOLVE = {"*.alpha.test": "127.0.0.1"}
+
+    assert http.resolve_override("alpha.test") == "alpha.test"  # "*.alpha.test" names subdomains only
+    assert http.resolve_override("blog.alpha.test.") == "127.0.0.1"
+    assert http.resolve_override("example.org") == "example.org"

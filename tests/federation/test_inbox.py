@@ -25,6 +25,13 @@ BLOG_ACTOR = "http://blog.localhost/actors/blog"
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _in_process_tasks(request):
+    """Tasks run in this process, except in the test of a real worker."""
+    if "real_worker" not in request.node.name:
+        request.getfixturevalue("eager_tasks")
+
+
 @pytest.fixture
 def ana(private_allowed, httpserver):
     actor = RemoteActor(httpserver).serve()
