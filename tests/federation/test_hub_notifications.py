@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.messages import get_messages
 
+from apps.core.fragments import FragmentContext, sign_fragment_request
 from apps.federation import services
 from apps.federation.models import Notification
 
@@ -113,3 +114,14 @@ def test_a_bad_id_is_an_error_message_and_nothing_is_marked(hub, member):
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Enter a whole number."]
     mine.refresh_from_db()
     assert mine.read_at is None
+
+
+def test_split_deployments_fetch_the_count_from_the_internal_endpoint(site_client, member):
+    notification_for(member)
+    path, headers = sign_fragment_request("federation.unread", FragmentContext({"user": str(member.pk)}))
+    response = site_client("cart").get(path, headers=headers)
+    assert response.status_code == 200
+    assert b'<span class="badge">1<' in response.content
+
+    path, headers = sign_fragment_request("federation.unread", FragmentContext({"user": ""}))
+    assert site_client("cart").get(path, headers=headers).content == b""
