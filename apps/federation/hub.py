@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.html import escape, linebreaks, urlize
 
@@ -79,6 +79,8 @@ def home_timeline(member, *, before=None, limit=PAGE_SIZE):
     followed = _followed(member)
     boosted = Boost.objects.filter(note=OuterRef("pk"), actor_url__in=followed)
     notes = Note.objects.filter(Q(author_member=member) | Q(author_url__in=followed) | Q(Exists(boosted)))
+    # Who brought a note here by boosting it (the latest followed booster), so the page can say so.
+    notes = notes.annotate(boosted_by=Subquery(boosted.order_by("-pk").values("actor_url")[:1]))
     return _page(_shown(notes, member), before, limit)
 
 
@@ -102,6 +104,15 @@ def get_note(viewer, note_id):
     if note is None or not _may_see(viewer, note):
         raise RoseAshError("note_unknown", "There is no such post, or it is not shown to you.", status=404)
     return note
+
+
+def replies(viewer, note_id, *, before=None, limit=PAGE_SIZE):
+    """Return a ``Page`` of the replies to note ``note_id`` that ``viewer`` may see, newest first."""
+    note = get_note(viewer, note_id)
+    shown = ~Q(visibility=Note.Visibility.FOLLOWERS)
+    if viewer is not None:
+        shown |= Q(author_member=viewer) | Q(author_url__in=_followed(viewer))
+    return _page(_shown(Note.objects.filter(shown, in_reply_to_note=note), viewer), before, limit)
 
 
 def _mentioned(text):
@@ -411,8 +422,11 @@ def unread_count(member):
 
 
 def mark_read(member, ids=None):
-    """Mark the member's notifications read: those in ``ids``, or all when ``ids`` is None."""
+    """Mark the member's notifications read: those in ``ids`` (404 if one is not theirs), or all (``ids`` None)."""
     rows = Notification.objects.filter(recipient=member).unread()
     if ids is not None:
-        rows = rows.filter(pk__in=list(ids))
+        ids = {int(pk) for pk in ids}
+        if Notification.objects.filter(recipient=member, pk__in=ids).count() != len(ids):
+            raise RoseAshError("notification_unknown", "There is no such notification.", status=404)
+        rows = rows.filter(pk__in=ids)
     return rows.update(read_at=timezone.now())
