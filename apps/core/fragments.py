@@ -29,6 +29,7 @@ from .errors import RoseAshError
 
 __all__ = [
     "FragmentContext",
+    "forget_fragment",
     "fragment",
     "get_fragment",
     "render_fragment",
@@ -120,6 +121,12 @@ def render_fragment(name, context):
         html = frag.render(FragmentContext(values))
         cache.set(key, html, frag.ttl)
     return html
+
+
+def forget_fragment(name, values):
+    """Drop the cached HTML of ``name`` for these vary values, when a change must show at once."""
+    frag = get_fragment(name)
+    cache.delete(cache_key(frag, {key: values.get(key, "") for key in frag.vary}))
 
 
 def context_from_request(name, request):

@@ -1,9 +1,8 @@
 """Federation's pieces of other sites' pages: the member's unread notifications in every header."""
 
-from django.core.cache import cache
 from django.template.loader import render_to_string
 
-from apps.core.fragments import cache_key, fragment, get_fragment
+from apps.core.fragments import forget_fragment, fragment
 from apps.core.sites import site_url
 
 from . import services
@@ -29,4 +28,4 @@ def unread(context):
 
 def forget_unread(member):
     """Drop the member's cached unread count, so the next page on any site counts afresh."""
-    cache.delete(cache_key(get_fragment(UNREAD), {"user": str(member.pk)}))
+    forget_fragment(UNREAD, {"user": str(member.pk)})

@@ -6,7 +6,7 @@ from django.test import RequestFactory
 
 from apps.core import fragments
 from apps.core.errors import RoseAshError
-from apps.core.fragments import FragmentContext, fragment, render_fragment, sign_fragment_request
+from apps.core.fragments import FragmentContext, forget_fragment, fragment, render_fragment, sign_fragment_request
 
 calls = []
 
@@ -32,6 +32,20 @@ def test_a_second_render_comes_from_the_cache(member):
 
     assert first == second == "<p>Hello alice on blog</p>"
     assert len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_forgetting_a_fragment_renders_it_afresh_for_those_values_only(member):
+    mine = FragmentContext({"user": str(member.pk), "site": "blog"})
+    visitor = FragmentContext({"user": "", "site": "blog"})
+    render_fragment("tests.greeting", mine)
+    render_fragment("tests.greeting", visitor)
+
+    forget_fragment("tests.greeting", mine.values)
+    render_fragment("tests.greeting", mine)
+    render_fragment("tests.greeting", visitor)
+
+    assert len(calls) == 3
 
 
 @pytest.mark.django_db
