@@ -2,6 +2,8 @@ import pytest
 
 from apps.federation import actors, keys
 
+from .peers import compact_doc, serve
+
 
 @pytest.fixture(autouse=True)
 def _fresh_process_memory():
@@ -25,3 +27,25 @@ def eager_tasks(monkeypatch):
     from roseash.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
+@pytest.fixture
+def hub(site_client, member):
+    """The federation site's test client, signed in as ``member``."""
+    client = site_client("federation")
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user("bob", "bob@example.org", "a-long-pass-phrase")
+
+
+@pytest.fixture
+def shop(private_allowed, settings, httpserver):
+    """A Rose Ash peer named ``shop`` on a local server; return its actor URL."""
+    settings.ROSEASH_FEDERATION_PEERS = {"shop": httpserver.url_for("/")}
+    url = httpserver.url_for("/actors/shop")
+    serve(httpserver, "/actors/shop", compact_doc(url))
+    return url

@@ -15,15 +15,6 @@ from .peers import compact_doc, serve
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def shop(private_allowed, settings, httpserver):
-    """A Rose Ash peer named ``shop`` on a local server; returns its actor URL."""
-    settings.ROSEASH_FEDERATION_PEERS = {"shop": httpserver.url_for("/")}
-    url = httpserver.url_for("/actors/shop")
-    serve(httpserver, "/actors/shop", compact_doc(url))
-    return url
-
-
 def test_a_cold_lookup_fetches_and_stores_then_a_warm_one_costs_nothing(shop, httpserver, django_assert_num_queries):
     first = lookup_or_fetch("shop")
 

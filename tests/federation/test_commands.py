@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.federation.management.commands.fetch_actor import EXIT_CODES
 from apps.federation.models import InstanceKey, PeerActor
 
-from .peers import PEM, compact_doc, serve
+from .peers import PEM
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +25,6 @@ def run(*args):
     except SystemExit as exit_:
         code = exit_.code
     return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def shop(private_allowed, settings, httpserver):
-    settings.ROSEASH_FEDERATION_PEERS = {"shop": httpserver.url_for("/")}
-    url = httpserver.url_for("/actors/shop")
-    serve(httpserver, "/actors/shop", compact_doc(url))
-    return url
 
 
 def test_fetch_actor_prints_the_state(shop):

@@ -12,18 +12,6 @@ from .hubdata import note_by
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def hub(site_client, member):
-    client = site_client("federation")
-    client.force_login(member)
-    return client
-
-
-@pytest.fixture
-def bob(django_user_model):
-    return django_user_model.objects.create_user("bob", "bob@example.org", "a-long-pass-phrase")
-
-
 def said(response):
     """Return the message this response left (earlier unread ones are still queued before it)."""
     return [str(message) for message in get_messages(response.wsgi_request)][-1:]

@@ -17,18 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def hub(site_client, member):
-    client = site_client("federation")
-    client.force_login(member)
-    return client
-
-
-@pytest.fixture
-def bob(django_user_model):
-    return django_user_model.objects.create_user("bob", "bob@example.org", "a-long-pass-phrase")
-
-
-@pytest.fixture
 def far(private_allowed):
     """A peer server on 127.0.0.1: ``localhost`` is our own portal's host in tests, so not a peer's."""
     server = HTTPServer(host="127.0.0.1")

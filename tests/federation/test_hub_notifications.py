@@ -12,18 +12,6 @@ from .hubdata import note_by, notification_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def hub(site_client, member):
-    client = site_client("federation")
-    client.force_login(member)
-    return client
-
-
-@pytest.fixture
-def bob(django_user_model):
-    return django_user_model.objects.create_user("bob", "bob@example.org", "a-long-pass-phrase")
-
-
 def header(client):
     page = client.get("/").content.decode()
     return page.split('<div class="member">')[1].split("</div>")[0]

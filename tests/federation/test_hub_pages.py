@@ -38,18 +38,6 @@ MEMBER_ACTIONS = [
 ]
 
 
-@pytest.fixture
-def hub(site_client, member):
-    client = site_client("federation")
-    client.force_login(member)
-    return client
-
-
-@pytest.fixture
-def bob(django_user_model):
-    return django_user_model.objects.create_user("bob", "bob@example.org", "a-long-pass-phrase")
-
-
 def text(response):
     return response.content.decode()
 

@@ -9,9 +9,10 @@ from email.utils import format_datetime
 import httpsig
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from apps.federation import signatures
+from apps.federation.keys import generate_keypair
 from apps.federation.signatures import SignatureError, SignedRequest
 
 KEY_ID = "https://mastodon.example/users/ana#main-key"
@@ -19,26 +20,14 @@ INBOX = "https://federation.coop.example/actors/alice/inbox"
 BODY = b'{"type":"Follow","actor":"https://mastodon.example/users/ana"}'
 
 
-def pem_pair(key):
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
 @pytest.fixture(scope="module")
 def keys():
-    return pem_pair(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    return generate_keypair()
 
 
 @pytest.fixture(scope="module")
 def other_keys():
-    return pem_pair(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    return generate_keypair()
 
 
 def mastodon_signed_post(private_pem, *, body=BODY, date=None, headers=("(request-target)", "host", "date", "digest")):
@@ -181,7 +170,12 @@ def test_another_key_does_not_verify(keys, other_keys):
 
 
 def test_a_non_rsa_key_is_refused(keys):
-    _, ec_public = pem_pair(ec.generate_private_key(ec.SECP256R1()))
+    ec_public = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
     assert refused(mastodon_signed_post(keys[0]), ec_public) == "key_invalid"
 
