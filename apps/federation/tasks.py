@@ -51,9 +51,19 @@ SWEEP_LIMIT = 1000
 
 
 @shared_task(name="federation.process_inbound")
-def process_inbound(activity_id):
-    """Handle one stored inbound activity, named by its id URL (idempotent: a processed row is left alone)."""
-    return handlers.process(activity_id)
+def process_inbound(activity_id, attempt=1):
+    """
+    Handle one stored inbound activity, named by its id URL (idempotent: a processed row is left alone).
+
+    When something it needs could not be fetched yet (the row stays ``pending``), it is tried again
+    after the delivery backoff; the row's attempts bound the tries (``handlers.FETCH_ATTEMPTS``). The
+    task queues its next try itself rather than raising for a retry, so a server running tasks eagerly
+    (development) still answers the inbox POST with its 202.
+    """
+    state = handlers.process(activity_id)
+    if state == APActivity.State.PENDING:
+        process_inbound.apply_async((activity_id, attempt + 1), countdown=outbox.backoff(attempt))
+    return state
 
 
 @shared_task(name="federation.expand_outbound")
