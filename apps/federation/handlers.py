@@ -63,7 +63,7 @@ def _fetch_first(row):
     try:
         if fetcher is not None:
             fetcher(row.payload, row.actor_url)
-    except (FetchLater, GaveUp, Ignored) as exc:
+    except Exception as exc:  # noqa: BLE001 (re-raised with the row locked, where it is decided and logged)
         return exc
     return None
 

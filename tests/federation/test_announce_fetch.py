@@ -251,3 +251,13 @@ def test_an_author_that_cannot_be_fetched_gives_up_on_4xx(ana, cy, httpserver):
 
     assert handlers.process(activity_id) == "failed"
     assert row(activity_id).error == "fetching its author: status 404"
+
+
+def test_an_unforeseen_error_while_fetching_fails_the_row_instead_of_wedging_it(ana, cy, httpserver, monkeypatch):
+    note = ana.note()
+    serve_note(httpserver, note)
+    activity_id = announce(cy, note["id"])
+    monkeypatch.setattr(handlers, "_save_note", lambda *args: 1 / 0)
+
+    assert handlers.process(activity_id) == "failed"
+    assert row(activity_id).error.startswith("ZeroDivisionError")
