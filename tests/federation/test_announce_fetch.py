@@ -7,8 +7,10 @@ the row with the reason.
 """
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from apps.federation import handlers, inbox, services
 from apps.federation.models import APActivity, Boost, Note, Notification, PeerActor
@@ -261,3 +263,18 @@ def test_an_unforeseen_error_while_fetching_fails_the_row_instead_of_wedging_it(
 
     assert handlers.process(activity_id) == "failed"
     assert row(activity_id).error.startswith("ZeroDivisionError")
+
+
+def test_the_sweep_leaves_a_waiting_row_to_its_backoff_and_takes_up_one_left_too_long(ana, cy, httpserver):
+    from apps.federation import tasks
+
+    url = ana.new_id("statuses")
+    httpserver.expect_request(path_of(httpserver, url)).respond_with_data("", status=503)
+    activity_id = announce(cy, url)
+    APActivity.objects.filter(activity_id=activity_id).update(created=timezone.now() - timedelta(minutes=5))
+    assert handlers.process(activity_id) == "pending"
+
+    assert tasks.sweep_activities()["inbound"] == 0  # its own task tries again after the backoff
+
+    APActivity.objects.filter(activity_id=activity_id).update(processed_at=timezone.now() - timedelta(minutes=20))
+    assert tasks.sweep_activities()["inbound"] == 1  # that task was lost: the sweep takes it up
