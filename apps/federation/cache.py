@@ -57,12 +57,15 @@ def breaker_open(host):
     return bool(cache.get(f"federation:breaker:open:{host}"))
 
 
-def _guarded_fetch(url):
-    """Fetch ``url`` unless its host's breaker is open; count transient failures towards opening it."""
+def guarded_fetch(url, fetcher=fetch):
+    """
+    ``fetcher(url)`` (an actor ``fetch`` by default, or ``discovery.fetch_object``) unless the host's
+    breaker is open; count transient failures towards opening it.
+    """
     host = _host(url)
     if breaker_open(host):
         return TransportError(url, f"{host} failed repeatedly; not asking it for {BREAKER_OPEN_FOR}s (breaker open)")
-    outcome = fetch(url)
+    outcome = fetcher(url)
     if outcome.transient:
         record_failure(host)
     else:
@@ -126,7 +129,7 @@ def _cache_state(targets, state, ttl):
 
 def _refresh(target, url):
     """Fetch ``url`` now, store or count the outcome, cache it under ``target``, and return it with the row."""
-    outcome = _guarded_fetch(url)
+    outcome = guarded_fetch(url)
     if outcome.ok:
         peer_name = target if PEER_NAME.match(target) else ""
         row = _store(url, outcome, peer_name)

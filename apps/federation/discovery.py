@@ -2,8 +2,8 @@
 Finding a peer's actor and reading its document, with every check the reference asks for.
 
 ``actor_url_for`` turns a target (a peer name, an actor URL or ``acct:user@host``) into the URL of
-its actor document. ``fetch`` GETs that URL and returns one ``FetchOutcome``; it never raises for
-anything a peer can do.
+its actor document. ``fetch`` GETs that URL and returns one ``FetchOutcome``; ``fetch_object`` GETs
+any other ActivityStreams object by the same rules; neither raises for anything a peer can do.
 """
 
 import json
@@ -19,10 +19,20 @@ from apps.core import http
 from apps.core.sites import site_for_host
 
 from .keys import ALGORITHM
-from .outcomes import ActorState, BadActorDoc, HttpStatus, NoPeerUrl, PublicKey, TransportError
+from .outcomes import (
+    ActorState,
+    BadActorDoc,
+    BadObject,
+    FetchedObject,
+    HttpStatus,
+    NoPeerUrl,
+    PublicKey,
+    TransportError,
+)
 from .renderers import ACTIVITY_JSON, ACTOR_DOC, AS_PROFILE
 
 ACCEPT = f'{ACTOR_DOC}, {ACTIVITY_JSON};q=0.9, application/ld+json; profile="{AS_PROFILE}";q=0.9'
+OBJECT_ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="{AS_PROFILE}"'
 WEBFINGER_ACCEPT = "application/jrd+json, application/json;q=0.9"
 PEER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 HANDLE = re.compile(r"^@?([^@\s/]+)@([^@\s/]+)$")
@@ -90,10 +100,29 @@ def _webfinger(user, host):
 
 def fetch(url):
     """GET the actor document at ``url`` and return its ``ActorState`` or the reason there is none."""
+    return _fetch_json(url, ACCEPT, _actor_reader, BadActorDoc)
+
+
+def fetch_object(url):
+    """
+    GET the ActivityStreams object at ``url`` (a note a peer announced, say) and return a
+    ``FetchedObject`` or the reason there is none. Only the checks every document passes are made
+    here (Content-Type, a JSON object, ``id`` equal to ``url``); what the object must be is the caller's.
+    """
+    return _fetch_json(url, OBJECT_ACCEPT, _object_reader, BadObject)
+
+
+def _fetch_json(url, accept, reader_for, bad):
+    """
+    GET ``url`` through the one outbound client (its address checks and limits; same-host redirects
+    only) and return what ``reader_for(answer)(id, document)`` makes of the JSON object, once its
+    ``id`` is checked to be the URL asked for; a failure is an outcome, ``bad(url, reason)`` for a
+    document failing a check. Nothing a peer can do raises.
+    """
     try:
-        answer = http.get(url, headers={"Accept": ACCEPT}, same_host_redirects=True)
+        answer = http.get(url, headers={"Accept": accept}, same_host_redirects=True)
     except http.BodyTooLarge as exc:
-        return BadActorDoc(url, exc.reason)
+        return bad(url, exc.reason)
     except (http.AddressRefused, http.RedirectRefused) as exc:
         return TransportError(url, exc.reason, retryable=False)
     except http.HttpClientError as exc:
@@ -101,32 +130,51 @@ def fetch(url):
     if answer.status != 200:
         return HttpStatus(url, answer.status)
     try:
-        return _read(url, answer)
+        reader = reader_for(answer)
+        document = _json_object(answer)
+        document_id = document.get("id")
+        # The id must be the URL asked for; a same-host redirect (the client refuses others) may move it.
+        if document_id not in (url, answer.url):
+            raise _Invalid(f"its id {document_id!r} is not the URL fetched ({url})")
+        return reader(document_id, document)
     except _Invalid as exc:
-        return BadActorDoc(url, str(exc))
+        return bad(url, str(exc))
 
 
-def _read(url, answer):
+def is_activitystreams(answer):
+    """Whether the answer's Content-Type is ActivityStreams: activity+json, or ld+json with the AS profile."""
     media_type = answer.media_type
-    if media_type == ACTOR_DOC:
-        reader = _read_actor_doc
-    elif media_type == ACTIVITY_JSON or (
+    return media_type == ACTIVITY_JSON or (
         media_type == "application/ld+json" and answer.media_type_params.get("profile") == AS_PROFILE
-    ):
-        reader = _read_activitystreams
-    else:
-        raise _Invalid(f"Content-Type {answer.headers.get('content-type', '(none)')!r} is not an actor document")
+    )
+
+
+def _content_type(answer):
+    return answer.headers.get("content-type", "(none)")
+
+
+def _actor_reader(answer):
+    if answer.media_type == ACTOR_DOC:
+        return _read_actor_doc
+    if is_activitystreams(answer):
+        return _read_activitystreams
+    raise _Invalid(f"Content-Type {_content_type(answer)!r} is not an actor document")
+
+
+def _object_reader(answer):
+    if not is_activitystreams(answer):
+        raise _Invalid(f"Content-Type {_content_type(answer)!r} is not ActivityStreams")
+    return FetchedObject
+
+
+def _json_object(answer):
     try:
         document = json.loads(answer.content)
     except ValueError as exc:  # includes undecodable bytes
         raise _Invalid(f"the body is not JSON ({exc})") from exc
     if not isinstance(document, dict):
         raise _Invalid("the document is not a JSON object")
-    actor_id = document.get("id")
-    # The id must be the URL asked for; a same-host redirect (the client refuses others) may move it.
-    if actor_id not in (url, answer.url):
-        raise _Invalid(f"its id {actor_id!r} is not the URL fetched ({url})")
-    return reader(actor_id, document)
+    return document
 
 
 def _http_url(value, field, required=True):

@@ -7,7 +7,9 @@ Processing inbound activities, one handler per type, each with the owner checks 
 
 Handlers run inside one transaction per activity; a repeat does nothing (rows are unique by
 activity or object id, and a processed ``APActivity`` is not processed again). What a handler
-declines it returns as a reason, kept on the row as ``ignored``.
+declines it returns as a reason, kept on the row as ``ignored``. What an activity needs from the
+network (the note an Announce names) is fetched first, outside that transaction: a failure that may
+pass leaves the row ``pending`` to be tried again; one that will not makes it ``failed``, with why.
 """
 
 import logging
@@ -22,13 +24,15 @@ from django.utils.html import strip_tags
 from apps.core.sanitize import clean_federated_html
 
 from . import actors, objects
-from .cache import forget_peer, refresh_peer
+from .cache import forget_peer, guarded_fetch, lookup_or_fetch, refresh_peer
+from .discovery import fetch_object
 from .inbox import id_of
 from .models import APActivity, Boost, Follow, FollowerPolicy, Like, Note, Notification, PeerActor
 
 log = logging.getLogger(__name__)
 
 NOTE_TYPES = {"Note", "Article"}
+FETCH_ATTEMPTS = 6  # tries at fetching what an activity needs (an announced note) before the row fails
 ACTOR_TYPES = {"Person", "Service", "Group", "Application", "Organization"}
 
 
@@ -36,29 +40,71 @@ class Ignored(Exception):
     """The activity is valid but there is nothing for us to do; the message says why."""
 
 
+class FetchLater(Exception):
+    """Something the activity needs could not be fetched for now (no answer, 5xx, 429, breaker open)."""
+
+
+class GaveUp(Exception):
+    """Something the activity needs cannot be had (4xx, a bad or forged document): the row fails, saying why."""
+
+
+def _pending(activity_id):
+    return APActivity.objects.filter(
+        activity_id=activity_id, direction=APActivity.Direction.IN, state=APActivity.State.PENDING
+    )
+
+
+def _fetch_first(row):
+    """
+    Fetch what the activity needs before it is handled (an announced note we do not have), outside
+    any transaction, so a slow peer holds no lock; return the exception deciding the row, or None.
+    """
+    fetcher = FETCHERS.get(row.type)
+    try:
+        if fetcher is not None:
+            fetcher(row.payload, row.actor_url)
+    except Exception as exc:  # noqa: BLE001 (re-raised with the row locked, where it is decided and logged)
+        return exc
+    return None
+
+
 def process(activity_id):
-    """Handle the pending inbound activity ``activity_id`` (its id URL); return its final state."""
+    """
+    Handle the pending inbound activity ``activity_id`` (its id URL); return its final state, or
+    ``pending`` when something it needs is to be fetched again later (see ``tasks.process_inbound``).
+    """
+    row = _pending(activity_id).only("type", "payload", "actor_url").first()
+    if row is None:
+        return None
+    fetched = _fetch_first(row)
     with transaction.atomic():
-        row = (
-            APActivity.objects.select_for_update()
-            .filter(activity_id=activity_id, direction=APActivity.Direction.IN, state=APActivity.State.PENDING)
-            .first()
-        )
+        row = _pending(activity_id).select_for_update().first()
         if row is None:
             return None
+        row.attempts += 1
         handler = HANDLERS.get(row.type)
         try:
+            if fetched is not None:
+                raise fetched
             if handler is None:
                 raise Ignored(f"{row.type} activities are not handled")
             with transaction.atomic():
                 handler(row.payload, row.actor_url)
             row.state, row.error = APActivity.State.DONE, ""
+        except FetchLater as exc:
+            if row.attempts >= FETCH_ATTEMPTS:
+                log.warning("Inbound activity %s: gave up after %d attempts: %s", row.activity_id, row.attempts, exc)
+                row.state, row.error = APActivity.State.FAILED, f"gave up after {row.attempts} attempts: {exc}"[:500]
+            else:
+                row.state, row.error = APActivity.State.PENDING, f"will try again: {exc}"[:500]
+        except GaveUp as exc:
+            log.warning("Inbound activity %s: %s", row.activity_id, exc)
+            row.state, row.error = APActivity.State.FAILED, str(exc)[:500]
         except Ignored as exc:
             row.state, row.error = APActivity.State.IGNORED, str(exc)[:500]
         except Exception as exc:  # a peer's odd document must not wedge the queue; the row says why
             log.exception("Inbound activity %s failed", row.activity_id)
             row.state, row.error = APActivity.State.FAILED, f"{type(exc).__name__}: {exc}"[:500]
-        row.attempts += 1
         row.processed_at = timezone.now()
         row.save(update_fields=["state", "error", "attempts", "processed_at"])
         return row.state
@@ -196,6 +242,42 @@ def _note_fields(obj):
     }
 
 
+def _save_note(obj, author_url, visibility):
+    """
+    Store a peer's Note/Article (checked by the caller) as its author's Create brings it: the reply
+    linked and counted, our members replied to or mentioned notified. Return the ``Note``, new or not.
+    """
+    reply_to = id_of(obj.get("inReplyTo")) or ""
+    parent = Note.objects.filter(object_id=reply_to).first() if reply_to else None
+    note, created = Note.objects.get_or_create(
+        object_id=id_of(obj),
+        defaults={
+            **_note_fields(obj),
+            "author_url": author_url,
+            "author_peer": _peer(author_url),
+            "visibility": visibility,
+            "in_reply_to": reply_to if len(reply_to) <= 500 else "",
+            "in_reply_to_note": parent,
+            "published": _datetime(obj.get("published")) or timezone.now(),
+        },
+    )
+    if not created:
+        return note
+    notified = set()
+    if parent is not None:
+        Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+        if parent.author_member_id:
+            objects.notify(parent.author_member, Notification.Kind.REPLY, author_url, note=note)
+            notified.add(parent.author_member_id)
+    for tag in objects.as_list(obj.get("tag")):
+        if isinstance(tag, dict) and tag.get("type") == "Mention":
+            member = objects.member_of(tag.get("href"))
+            if member is not None and member.pk not in notified:
+                objects.notify(member, Notification.Kind.MENTION, author_url, note=note)
+                notified.add(member.pk)
+    return note
+
+
 def handle_create(activity, actor_url):
     obj = activity.get("object")
     if not isinstance(obj, dict):
@@ -209,38 +291,10 @@ def handle_create(activity, actor_url):
         raise Ignored("the object is not attributed to the activity's actor")
     to, cc = objects.addressed(obj.get("to")), objects.addressed(obj.get("cc"))
     to, cc = to or objects.addressed(activity.get("to")), cc or objects.addressed(activity.get("cc"))
-    peer = _peer(actor_url)
     visibility = objects.visibility_of(to, cc, objects.followers_url(actor_url))
     if visibility is None:
         raise Ignored("direct messages are not kept")
-    reply_to = id_of(obj.get("inReplyTo")) or ""
-    parent = Note.objects.filter(object_id=reply_to).first() if reply_to else None
-    note, created = Note.objects.get_or_create(
-        object_id=object_id,
-        defaults={
-            **_note_fields(obj),
-            "author_url": actor_url,
-            "author_peer": peer,
-            "visibility": visibility,
-            "in_reply_to": reply_to if len(reply_to) <= 500 else "",
-            "in_reply_to_note": parent,
-            "published": _datetime(obj.get("published")) or timezone.now(),
-        },
-    )
-    if not created:
-        return
-    notified = set()
-    if parent is not None:
-        Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
-        if parent.author_member_id:
-            objects.notify(parent.author_member, Notification.Kind.REPLY, actor_url, note=note)
-            notified.add(parent.author_member_id)
-    for tag in objects.as_list(obj.get("tag")):
-        if isinstance(tag, dict) and tag.get("type") == "Mention":
-            member = objects.member_of(tag.get("href"))
-            if member is not None and member.pk not in notified:
-                objects.notify(member, Notification.Kind.MENTION, actor_url, note=note)
-                notified.add(member.pk)
+    _save_note(obj, actor_url, visibility)
 
 
 def handle_update(activity, actor_url):
@@ -301,6 +355,42 @@ def _react(model, counter, kind, activity, actor_url):
         objects.notify(note.author_member, kind, actor_url, note=note)
 
 
+def fetch_announced(activity, actor_url):
+    """
+    Before an Announce is handled: fetch the note it names when we do not have it, from the note's
+    own server (never trusting an embedded copy), and store it. Only for a booster someone here
+    follows (as Mastodon): anyone else's Announce cannot make us fetch.
+
+    Raises ``FetchLater`` when the peer may answer later, ``GaveUp`` when it will not (4xx, a bad
+    or forged document), ``Ignored`` for a note we would not show (direct or followers only).
+    """
+    url = id_of(activity.get("object"))
+    if not url or Note.objects.filter(object_id=url).exists():
+        return
+    if not Follow.objects.filter(followee_url=actor_url, state=Follow.State.ACCEPTED).exists():
+        raise Ignored("the object is not a note we know, and nobody here follows its booster")
+    if len(url) > 500:
+        raise GaveUp("the announced object's id is longer than 500 characters")
+    fetched = guarded_fetch(url, fetch_object)
+    if not fetched.ok:
+        raise (FetchLater if fetched.transient else GaveUp)(f"fetching the announced {url}: {fetched.describe()}")
+    obj = fetched.document
+    if obj.get("type") not in NOTE_TYPES:
+        raise GaveUp(f"the announced object is a {str(obj.get('type'))[:40]}, not a Note or Article")
+    authors = _attributed_to(obj)
+    if len(authors) != 1 or urlsplit(authors[0]).hostname != urlsplit(fetched.id).hostname:
+        raise GaveUp("the announced object is not attributed to one actor on its own host")
+    author = lookup_or_fetch(authors[0])
+    if not author.ok:
+        raise (FetchLater if author.transient else GaveUp)(f"fetching its author: {author.describe()}")
+    to, cc = objects.addressed(obj.get("to")), objects.addressed(obj.get("cc"))
+    visibility = objects.visibility_of(to, cc, objects.followers_url(author.id))
+    if visibility not in (Note.Visibility.PUBLIC, Note.Visibility.UNLISTED):
+        raise Ignored("the announced note is not public: it is not shown")
+    with transaction.atomic():
+        _save_note(obj, author.id, visibility)
+
+
 def handle_announce(activity, actor_url):
     _react(Boost, "boost_count", Notification.Kind.BOOST, activity, actor_url)
 
@@ -308,6 +398,9 @@ def handle_announce(activity, actor_url):
 def handle_like(activity, actor_url):
     _react(Like, "like_count", Notification.Kind.LIKE, activity, actor_url)
 
+
+# Run before the handler, outside its transaction: the network is slow, locks should not wait on it.
+FETCHERS = {"Announce": fetch_announced}
 
 HANDLERS = {
     "Follow": handle_follow,

@@ -5,7 +5,8 @@ and scopes what it reads or changes to them; refusals are ``RoseAshError``.
 
 Lists are cursor-paged by row id (``before``: the id of the last item shown) and cost a constant
 number of queries whatever the page size: authors come joined, "liked/boosted by me" as annotations,
-counts from the denormalized columns.
+counts from the denormalized columns. Lists are newest first by row id, except the home timeline,
+which places a boosted note at the time of its newest boost (``home_timeline``).
 """
 
 import re
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.html import escape, linebreaks, urlize
 
@@ -45,11 +47,20 @@ def member_actor_url(member):
     return actors.member_actor(member).id
 
 
-def _page(queryset, before, limit):
+def _page(queryset, before, limit, *, at=None):
+    """
+    Return a ``Page`` of ``queryset``, newest first: by row id, or, with ``at``, by the annotation
+    ``shown_at`` then row id. The cursor is a row id either way; with ``at`` (the rows annotated,
+    unfiltered) the page goes on below the cursor row's own ``shown_at``, in the same query.
+    """
     limit = max(1, min(int(limit), MAX_PAGE))
-    if before:
+    order = ["-pk"] if at is None else ["-shown_at", "-pk"]
+    if before and at is None:
         queryset = queryset.filter(pk__lt=int(before))
-    items = list(queryset.order_by("-pk")[: limit + 1])
+    elif before:
+        cursor = Subquery(at.filter(pk=int(before)).values("shown_at")[:1])
+        queryset = queryset.filter(Q(shown_at__lt=cursor) | Q(shown_at=cursor, pk__lt=int(before)))
+    items = list(queryset.order_by(*order)[: limit + 1])
     return Page(items[:limit], items[limit - 1].pk if len(items) > limit else None)
 
 
@@ -73,15 +84,22 @@ def home_timeline(member, *, before=None, limit=PAGE_SIZE):
     Return a ``Page`` of ``Note`` rows for the member's home: their own posts, posts of the actors
     they follow (accepted follows, local and remote) and posts those actors boosted, newest first.
 
+    A note is placed at ``shown_at``: the later of its own ``published`` and the newest boost of it
+    by an actor the member follows, so an old post boosted now comes first, as Mastodon shows it.
     Each note has ``author_peer``/``author_member``/``in_reply_to_note`` joined and the annotations
-    ``liked`` and ``boosted`` (by this member).
+    ``boosted_by`` (that newest followed booster, or None), ``shown_at``, ``liked`` and ``boosted``
+    (by this member). One query per page, the cursor included (see ``_page``).
     """
     followed = _followed(member)
     boosted = Boost.objects.filter(note=OuterRef("pk"), actor_url__in=followed)
-    notes = Note.objects.filter(Q(author_member=member) | Q(author_url__in=followed) | Q(Exists(boosted)))
-    # Who brought a note here by boosting it (the latest followed booster), so the page can say so.
-    notes = notes.annotate(boosted_by=Subquery(boosted.order_by("-pk").values("actor_url")[:1]))
-    return _page(_shown(notes, member), before, limit)
+    newest = boosted.order_by("-created", "-pk")
+    placed = Note.objects.annotate(
+        boosted_by=Subquery(newest.values("actor_url")[:1]),
+        # Coalesce: Greatest is NULL on SQLite and MySQL when one side is (PostgreSQL skips it).
+        shown_at=Greatest("published", Coalesce(Subquery(newest.values("created")[:1]), "published")),
+    )
+    notes = placed.filter(Q(author_member=member) | Q(author_url__in=followed) | Q(Exists(boosted)))
+    return _page(_shown(notes, member), before, limit, at=placed)
 
 
 def local_timeline(*, viewer=None, before=None, limit=PAGE_SIZE):

@@ -1,5 +1,6 @@
 """
-The one result of looking for a peer's actor: its state, or exactly why there is none.
+The one result of looking for a peer's actor (or fetching another object): its state, or exactly
+why there is none.
 
 ``FetchOutcome`` is a small sum type of frozen dataclasses. ``ok`` says which side it is on;
 ``describe()`` gives the operator's one-line form (``status 404``, ``bad_actor_doc: <reason>``);
@@ -55,6 +56,21 @@ class ActorState:
         }
 
 
+@dataclass(frozen=True)
+class FetchedObject:
+    """An ActivityStreams object fetched at its own id (``document`` is the JSON object as served)."""
+
+    id: str
+    document: dict
+
+    ok = True
+    transient = False
+    kind = "ok"
+
+    def describe(self):
+        return f"ok: {self.id}"
+
+
 class _Failure:
     ok = False
     transient = False
@@ -98,6 +114,19 @@ class BadActorDoc(_Failure):
 
     def describe(self):
         return f"bad_actor_doc: {self.reason}"
+
+
+@dataclass(frozen=True)
+class BadObject(_Failure):
+    """A fetched object (not an actor) that is not an acceptable ActivityStreams document."""
+
+    url: str
+    reason: str
+
+    kind = "bad_object"
+
+    def describe(self):
+        return f"bad_object: {self.reason}"
 
 
 @dataclass(frozen=True)

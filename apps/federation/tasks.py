@@ -8,6 +8,7 @@ import random
 from datetime import timedelta
 
 from celery import shared_task
+from django.db.models import Q
 from django.utils import timezone
 
 from . import handlers, outbox, services
@@ -47,13 +48,25 @@ def refresh_stale_peers(batch=SWEEP_BATCH, spread=SWEEP_SPREAD):
 # --- Federation II: inbox processing (``inbox`` queue) and delivery (``delivery`` queue) ---
 
 SWEEP_GRACE = timedelta(seconds=60)  # rows younger than this are still in their on-commit task's hands
+# An inbound row tried this recently waits for its task's own next try (the longest backoff is ~12 min).
+SWEEP_WAITING_GRACE = timedelta(minutes=15)
 SWEEP_LIMIT = 1000
 
 
 @shared_task(name="federation.process_inbound")
-def process_inbound(activity_id):
-    """Handle one stored inbound activity, named by its id URL (idempotent: a processed row is left alone)."""
-    return handlers.process(activity_id)
+def process_inbound(activity_id, attempt=1):
+    """
+    Handle one stored inbound activity, named by its id URL (idempotent: a processed row is left alone).
+
+    When something it needs could not be fetched yet (the row stays ``pending``), it is tried again
+    after the delivery backoff; the row's attempts bound the tries (``handlers.FETCH_ATTEMPTS``). The
+    task queues its next try itself rather than raising for a retry, so a server running tasks eagerly
+    (development) still answers the inbox POST with its 202.
+    """
+    state = handlers.process(activity_id)
+    if state == APActivity.State.PENDING:
+        process_inbound.apply_async((activity_id, attempt + 1), countdown=outbox.backoff(attempt))
+    return state
 
 
 @shared_task(name="federation.expand_outbound")
@@ -77,13 +90,15 @@ def deliver(delivery_pk):
 @shared_task(name="federation.sweep_activities")
 def sweep_activities(limit=SWEEP_LIMIT):
     """
-    Requeue what an on-commit task or a killed worker left: inbound activities not processed,
-    outbound ones not expanded, deliveries due. Every task it queues is idempotent.
+    Requeue what an on-commit task or a killed worker left: inbound activities not processed (or
+    waiting to fetch what they need, and not tried for a while), outbound ones not expanded,
+    deliveries due. Every task it queues is idempotent.
     """
     now = timezone.now()
     settled = now - SWEEP_GRACE
     pending = APActivity.objects.filter(state=APActivity.State.PENDING, created__lt=settled)
-    inbound = list(pending.inbound().values_list("activity_id", flat=True)[:limit])
+    untried = Q(processed_at__isnull=True) | Q(processed_at__lt=now - SWEEP_WAITING_GRACE)
+    inbound = list(pending.inbound().filter(untried).values_list("activity_id", flat=True)[:limit])
     outbound = list(pending.outbound().values_list("pk", flat=True)[:limit])
     due = list(
         Delivery.objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
