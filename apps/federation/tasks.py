@@ -5,9 +5,11 @@ Queues are chosen by task name in settings ``CELERY_TASK_ROUTES``.
 """
 
 import random
+import time
 from datetime import timedelta
 
 from celery import shared_task
+from django.core.cache import cache
 from django.utils import timezone
 
 from . import handlers, outbox, services
@@ -50,9 +52,77 @@ SWEEP_GRACE = timedelta(seconds=60)  # rows younger than this are still in their
 SWEEP_LIMIT = 1000
 
 
+KICK_KEY = "federation:inbox:kick"
+KICK_WINDOW = 1  # seconds: at most one batch is queued per window, so an accepted activity waits about this long
+KICK_MARGIN = 0.25  # seconds: the batch starts this long after the window closes (clocks of web and worker)
+BATCH_CHUNK = 100
+BATCH_LIMIT = 2000  # rows per batch task; a longer backlog is handed on to the next task
+
+
+class _KickWindow:
+    """
+    The end (``time.monotonic()``) of the window whose batch this process queued, shared by its threads.
+
+    Within it this process needs neither the broker nor Redis: the batch it queued starts after the
+    window closes, so it finds every row committed before then. A race between threads costs at most
+    one more ``cache.add``.
+    """
+
+    until = 0.0
+
+
+def kick_inbound_processing():
+    """
+    Make sure a batch will process the inbound rows committed so far; called on each row's commit.
+
+    Instead of one Celery message per activity (the inbox's dearest step after its INSERT), the
+    first commit of a window wins ``KICK_KEY`` (``cache.add``, shared by every process, expiring
+    with the window) and queues ``process_pending_inbound`` to start just after the window closes;
+    commits within the window, here or in any process, are covered by that batch. The batch
+    consumes the kick as it starts, so a row committed later kicks again. A kick lost to a failed
+    publish only delays its rows: the key expires and the minutely sweep finds what is pending.
+    """
+    now = time.monotonic()
+    if now < _KickWindow.until:
+        return
+    if cache.add(KICK_KEY, True, KICK_WINDOW):
+        _KickWindow.until = now + KICK_WINDOW
+        process_pending_inbound.apply_async(countdown=KICK_WINDOW + KICK_MARGIN)
+
+
+def consume_kick():
+    """A batch is starting: rows committed from now on need a kick of their own."""
+    _KickWindow.until = 0.0
+    cache.delete(KICK_KEY)
+
+
+@shared_task(name="federation.process_pending_inbound")
+def process_pending_inbound(limit=BATCH_LIMIT):
+    """
+    Process every pending inbound activity in id order (the order they were accepted), each in its
+    own transaction as ``handlers.process`` does, and return how many were taken.
+
+    A row another batch holds or has done is passed over (``process`` locks and rechecks it), so
+    overlapping batches are harmless. More than ``limit`` rows are handed on to a new batch rather
+    than keeping one task past its time limit.
+    """
+    consume_kick()
+    taken, after = 0, 0
+    pending = APActivity.objects.inbound().filter(state=APActivity.State.PENDING).order_by("pk")
+    while taken < limit:
+        chunk = list(pending.filter(pk__gt=after).values_list("pk", "activity_id")[: min(BATCH_CHUNK, limit - taken)])
+        if not chunk:
+            return taken
+        for _pk, activity_id in chunk:
+            handlers.process(activity_id)
+        taken, after = taken + len(chunk), chunk[-1][0]
+    process_pending_inbound.delay(limit)
+    return taken
+
+
 @shared_task(name="federation.process_inbound")
 def process_inbound(activity_id):
-    """Handle one stored inbound activity, named by its id URL (idempotent: a processed row is left alone)."""
+    """Handle one stored inbound activity by its id URL (the admin's retry; a processed row is left alone)."""
     return handlers.process(activity_id)
 
 
@@ -77,23 +147,24 @@ def deliver(delivery_pk):
 @shared_task(name="federation.sweep_activities")
 def sweep_activities(limit=SWEEP_LIMIT):
     """
-    Requeue what an on-commit task or a killed worker left: inbound activities not processed,
-    outbound ones not expanded, deliveries due. Every task it queues is idempotent.
+    Requeue what an on-commit task or a killed worker left: inbound activities not processed (one
+    batch takes them all), outbound ones not expanded, deliveries due. Every task it queues is
+    idempotent.
     """
     now = timezone.now()
     settled = now - SWEEP_GRACE
     pending = APActivity.objects.filter(state=APActivity.State.PENDING, created__lt=settled)
-    inbound = list(pending.inbound().values_list("activity_id", flat=True)[:limit])
+    inbound = pending.inbound().count()
     outbound = list(pending.outbound().values_list("pk", flat=True)[:limit])
     due = list(
         Delivery.objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
-    for activity_id in inbound:
-        process_inbound.delay(activity_id)
+    if inbound:
+        process_pending_inbound.delay()
     for pk in outbound:
         expand_outbound.delay(pk)
     for pk in due:
         deliver.delay(pk)
-    return {"inbound": len(inbound), "outbound": len(outbound), "deliveries": len(due)}
+    return {"inbound": inbound, "outbound": len(outbound), "deliveries": len(due)}

@@ -1,18 +1,21 @@
 import pytest
 
 from apps.federation import actors, keys
+from apps.federation.cache import forget_all_remembered
 
 from .peers import compact_doc, serve
 
 
 @pytest.fixture(autouse=True)
 def _fresh_process_memory():
-    """Published keys and members are kept in process memory; each test's database starts afresh."""
+    """Published keys, members and peers' states are kept in process memory; each test's database starts afresh."""
     keys.forget_published_keys()
     actors.forget_members()
+    forget_all_remembered()
     yield
     keys.forget_published_keys()
     actors.forget_members()
+    forget_all_remembered()
 
 
 @pytest.fixture
