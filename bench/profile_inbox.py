@@ -43,19 +43,43 @@ def environ_for(signature, date, digest, body):
     }
 
 
+def healthz_environ():
+    return {
+        **environ_for("", "", "", b""),
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/healthz",
+        "CONTENT_LENGTH": "",
+        "CONTENT_TYPE": "",
+    }
+
+
+def per_request(label, count, call):
+    """Call ``call`` and print its wall-clock and CPU time per request."""
+    started, cpu = time.perf_counter(), time.process_time()
+    statuses = call()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    each = 1e6 / count
+    print(f"{label}: {elapsed * each:.0f} µs each, of which {cpu * each:.0f} µs of this process's CPU")
+    return statuses
+
+
 def load(requests_file):
     lines = requests_file.read_text().splitlines()
     return [(s, d, g, b.encode()) for s, d, g, b in zip(*[iter(lines)] * 4, strict=True)]
 
 
+def run_environ(app, environ):
+    """Call the WSGI application as a server would; return the status line."""
+    statuses = []
+    response = app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    b"".join(response)
+    response.close()
+    return statuses[0]
+
+
 def run(app, requests):
     """POST each request through the WSGI application; return the status lines."""
-    statuses = []
-    for request in requests:
-        response = app(environ_for(*request), lambda status, headers, exc_info=None: statuses.append(status))
-        b"".join(response)
-        response.close()
-    return statuses
+    return [run_environ(app, environ_for(*request)) for request in requests]
 
 
 def main():
@@ -83,11 +107,11 @@ def main():
         requests = load(requests_file)
         assert run(app, requests[:1]) == ["202 Accepted"]  # the cold fetch of the actor, not measured
         timed, profiled = requests[1 : options.requests + 1], requests[options.requests + 1 :]
-        started = time.perf_counter()
-        statuses = run(app, timed)
-        elapsed = time.perf_counter() - started
+        probes = [healthz_environ] * options.requests
+        statuses = per_request("GET /healthz", options.requests, lambda: [run_environ(app, e()) for e in probes])
+        assert set(statuses) == {"200 OK"}, set(statuses)
+        statuses = per_request("signed inbox POST", options.requests, lambda: run(app, timed))
         assert set(statuses) == {"202 Accepted"}, set(statuses)
-        print(f"{options.requests} signed inbox POSTs in one thread: {elapsed / options.requests * 1e6:.0f} µs each")
         profiler = cProfile.Profile()
         profiler.runcall(run, app, profiled)
         stats = pstats.Stats(profiler, stream=sys.stdout)
