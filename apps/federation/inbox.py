@@ -226,7 +226,8 @@ def store(activity, actor_url):
     before the 202, with no ``BEGIN``/``COMMIT`` round trips around it, no error to recover from on
     a replay, and none of ``bulk_create``'s model machinery. Only a row actually inserted asks for
     processing, on commit, through the batch kick (``tasks.kick_inbound_processing``) rather than
-    a Celery message of its own.
+    a Celery message of its own. Should the kick fail (Redis or the broker down), Django logs it
+    and the 202 stands: the row is durable and the minutely sweep processes it.
     """
     from .tasks import kick_inbound_processing
 
@@ -250,4 +251,4 @@ def store(activity, actor_url):
         cursor.execute(_insert_sql(connection.vendor), params)
         inserted = cursor.rowcount == 1
     if inserted:
-        transaction.on_commit(kick_inbound_processing)
+        transaction.on_commit(kick_inbound_processing, robust=True)

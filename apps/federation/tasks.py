@@ -86,8 +86,8 @@ def kick_inbound_processing():
     if now < _KickWindow.until:
         return
     if cache.add(KICK_KEY, True, KICK_WINDOW):
-        _KickWindow.until = now + KICK_WINDOW
         process_pending_inbound.apply_async(countdown=KICK_WINDOW + KICK_MARGIN)
+        _KickWindow.until = now + KICK_WINDOW  # only once the batch is queued
 
 
 def consume_kick():

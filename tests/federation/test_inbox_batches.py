@@ -138,6 +138,29 @@ def test_a_replayed_activity_does_not_kick(queued, site_client, django_capture_o
     assert APActivity.objects.inbound().count() == 1
 
 
+def test_a_failed_kick_still_answers_202_and_the_row_waits_for_the_sweep(
+    monkeypatch, private_allowed, httpserver, site_client, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from .remote import RemoteActor
+
+    def broker_down(**options):
+        raise OperationalError("the broker is down")
+
+    monkeypatch.setattr(tasks._KickWindow, "until", 0.0)
+    monkeypatch.setattr(tasks.process_pending_inbound, "apply_async", broker_down)
+    ana = RemoteActor(httpserver).serve()
+    like = ana.activity("Like", "http://blog.localhost/notes/1")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ana.post(site_client("blog"), BLOG + "/inbox", like)
+
+    assert response.status_code == 202
+    assert APActivity.objects.get(activity_id=like["id"]).state == "pending"
+    assert tasks._KickWindow.until == 0.0  # the process's next row tries again
+
+
 # --- the process-local memory of peers' states ---
 
 
