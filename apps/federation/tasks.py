@@ -102,9 +102,9 @@ def process_pending_inbound(limit=BATCH_LIMIT):
     Process every pending inbound activity in id order (the order they were accepted), each in its
     own transaction as ``handlers.process`` does, and return how many were taken.
 
-    A row another batch holds or has done is passed over (``process`` locks and rechecks it), so
-    overlapping batches are harmless. More than ``limit`` rows are handed on to a new batch rather
-    than keeping one task past its time limit.
+    A row another batch holds is waited for and, done by then, passed over (``process`` locks it
+    and takes only pending rows), so overlapping batches are harmless. More than ``limit`` rows
+    are handed on to a new batch rather than keeping one task past its time limit.
     """
     consume_kick()
     taken, after = 0, 0
