@@ -86,8 +86,12 @@ def kick_inbound_processing():
     if now < _KickWindow.until:
         return
     if cache.add(KICK_KEY, True, KICK_WINDOW):
-        process_pending_inbound.apply_async(countdown=KICK_WINDOW + KICK_MARGIN)
-        _KickWindow.until = now + KICK_WINDOW  # only once the batch is queued
+        _KickWindow.until = now + KICK_WINDOW  # before publishing: an eager batch consumes it at once
+        try:
+            process_pending_inbound.apply_async(countdown=KICK_WINDOW + KICK_MARGIN)
+        except Exception:
+            _KickWindow.until = 0.0  # nothing was queued: this process's next row tries again
+            raise
 
 
 def consume_kick():

@@ -80,6 +80,17 @@ def test_a_backlog_longer_than_the_limit_is_handed_on_to_the_next_batch(eager_ta
     assert {row.state for row in APActivity.objects.filter(pk__in=[row.pk for row in rows])} == {"ignored"}
 
 
+def test_in_process_tasks_process_each_kicked_row_at_once(eager_tasks):
+    follow = inbound(1, "Follow", BLOG)
+    tasks.kick_inbound_processing()
+    assert APActivity.objects.get(pk=follow.pk).state == "done"
+
+    undo = inbound(2, "Undo", {"id": follow.activity_id, "type": "Follow", "actor": ANA, "object": BLOG})
+    tasks.kick_inbound_processing()  # within the same second: the eager batch consumed the first kick
+
+    assert APActivity.objects.get(pk=undo.pk).state == "done"
+
+
 @pytest.fixture
 def queued(monkeypatch):
     """Record the batches the kick queues instead of publishing them."""
