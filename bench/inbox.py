@@ -114,7 +114,9 @@ def start_stubs(ports, docs):
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert process.stdout.readline().strip() == "ready"
+    if process.stdout.readline().strip() != "ready":
+        process.wait(timeout=10)
+        raise OSError(f"the stub servers did not start on ports {ports} (one was taken meanwhile?)")
     return process
 
 
@@ -210,8 +212,14 @@ def bench_delivery(options, shared):
     from apps.federation import outbox
     from apps.federation.models import APActivity, Delivery, Follow, PeerActor
 
-    ports = [free_port() for _ in range(PEER_HOSTS)]
-    stubs = start_stubs(ports, {})
+    for attempt in range(3):  # free_port's ports may be taken by others before the stubs bind them
+        ports = [free_port() for _ in range(PEER_HOSTS)]
+        try:
+            stubs = start_stubs(ports, {})
+            break
+        except OSError:
+            if attempt == 2:
+                raise
     try:
         Follow.objects.filter(followee_url__endswith="/actors/blog").delete()
         PeerActor.objects.filter(actor_url__contains=".bench.test").delete()

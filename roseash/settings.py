@@ -250,6 +250,7 @@ CELERY_TASK_ROUTES = {
     "federation.fetch_peer_actor": {"queue": "fetch"},
     "federation.refresh_stale_peers": {"queue": "fetch"},
     "federation.process_inbound": {"queue": "inbox"},
+    "federation.process_pending_inbound": {"queue": "inbox"},
     "federation.expand_outbound": {"queue": "delivery"},
     "federation.deliver": {"queue": "delivery"},
     "federation.sweep_activities": {"queue": "delivery"},

@@ -1,7 +1,9 @@
 """
 ``lookup_or_fetch``: peer actors from the cache, the ``PeerActor`` table, or the network, in that order.
 
-- Warm: one cache read (Redis in production), no SQL, no request to the peer.
+- Warm: a good state this process used within ``MEMORY_TTL`` seconds comes from its own memory
+  (the inbox's hot path: no Redis round trip); otherwise one cache read (Redis in production), no
+  SQL, no request to the peer.
 - Cold or stale: the row if fresh, else a fetch whose good result is stored and cached until the
   row goes stale.
 - Failure: cached for ``NEGATIVE_TTL`` seconds so a dead peer is not asked on every lookup; when a
@@ -11,6 +13,7 @@
 """
 
 import hashlib
+import time
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
@@ -25,6 +28,58 @@ BREAKER_THRESHOLD = 5
 BREAKER_WINDOW = 600
 BREAKER_OPEN_FOR = 300
 PREFIX = "federation:peer:"
+MEMORY_TTL = 60  # seconds a process trusts its own copy of a good state (others' refetches reach it after this)
+MEMORY_SIZE = 1000  # states kept per process; when full it starts afresh
+
+
+class _Memory:
+    """
+    This process's copies of good peer states: ``target -> (expires at, state)`` on ``time.monotonic``.
+
+    A Redis ``GET`` with its unpickling costs the inbox more than the RSA verification (a Redis
+    client object is built per call). Only good states are kept, bounded and briefly: a refetch or
+    ``forget_peer`` in this process drops them at once; one made elsewhere (an ``Update`` of the
+    actor handled by a worker) reaches this process within ``MEMORY_TTL`` seconds, and the inbox
+    asks the shared cache again before refetching when a signature fails with a remembered key.
+    """
+
+    states = {}
+
+    @classmethod
+    def recall(cls, target):
+        found = cls.states.get(target)
+        if found is None:
+            return None
+        if found[0] <= time.monotonic():
+            cls.states.pop(target, None)
+            return None
+        return found[1]
+
+    @classmethod
+    def keep(cls, targets, state):
+        if not state.ok:
+            return
+        if len(cls.states) >= MEMORY_SIZE:
+            cls.states.clear()  # simpler than LRU bookkeeping on the hot path; a miss costs one GET
+        expires = time.monotonic() + MEMORY_TTL
+        for target in targets:
+            if target:
+                cls.states[target] = (expires, state)
+
+    @classmethod
+    def drop(cls, targets):
+        for target in targets:
+            cls.states.pop(target, None)
+
+
+def forget_remembered(target):
+    """Drop this process's copy of ``target``'s state, so the next lookup reads the shared cache."""
+    _Memory.drop([target])
+
+
+def forget_all_remembered():
+    """Drop every state this process remembers (tests start each from an empty database)."""
+    _Memory.states.clear()
 
 
 def _key(target):
@@ -124,6 +179,7 @@ def _record_failure(url, outcome):
 
 
 def _cache_state(targets, state, ttl):
+    _Memory.drop(targets)
     cache.set_many({_key(target): state for target in targets if target}, ttl)
 
 
@@ -136,12 +192,14 @@ def _refresh(target, url):
         _cache_state({target, url, outcome.id}, outcome, _fresh_seconds(row))
         return outcome, row
     row = _record_failure(url, outcome)
+    _Memory.drop([target, url])
     cache.set(_key(target), outcome, NEGATIVE_TTL)
     return outcome, row
 
 
 def refresh_peer(target):
     """Fetch ``target``'s actor now, whatever the cache holds, and return the outcome of that fetch."""
+    _Memory.drop([target])
     url = actor_url_for(target)
     if not isinstance(url, str):
         cache.set(_key(target), url, NEGATIVE_TTL)
@@ -153,8 +211,12 @@ def lookup_or_fetch(target, *, refresh=False):
     """Return the ``FetchOutcome`` for ``target`` (peer name, actor URL or ``acct:user@host``)."""
     if refresh:
         return refresh_peer(target)
+    found = _Memory.recall(target)
+    if found is not None:
+        return found
     found = cache.get(_key(target))
     if found is not None:
+        _Memory.keep([target], found)
         return found
     url = actor_url_for(target)
     if not isinstance(url, str):
@@ -176,5 +238,6 @@ def lookup_or_fetch(target, *, refresh=False):
 def forget_peer(row):
     """Delete a stored peer and its cache entries (by URL, peer name and handle)."""
     targets = {row.actor_url, row.peer_name, f"acct:{row.handle}" if row.handle else ""}
+    _Memory.drop(targets)
     cache.delete_many([_key(target) for target in targets if target])
     row.delete()

@@ -5,10 +5,11 @@ Queues are chosen by task name in settings ``CELERY_TASK_ROUTES``.
 """
 
 import random
+import time
 from datetime import timedelta
 
 from celery import shared_task
-from django.db.models import Q
+from django.core.cache import cache
 from django.utils import timezone
 
 from . import handlers, outbox, services
@@ -53,15 +54,92 @@ SWEEP_WAITING_GRACE = timedelta(minutes=15)
 SWEEP_LIMIT = 1000
 
 
+KICK_KEY = "federation:inbox:kick"
+KICK_WINDOW = 1  # seconds: at most one batch is queued per window, so an accepted activity waits about this long
+KICK_MARGIN = 0.25  # seconds: the batch starts this long after the window closes (clocks of web and worker)
+BATCH_CHUNK = 100
+BATCH_LIMIT = 2000  # rows per batch task; a longer backlog is handed on to the next task
+
+
+class _KickWindow:
+    """
+    The end (``time.monotonic()``) of the window whose batch this process queued, shared by its threads.
+
+    Within it this process needs neither the broker nor Redis: the batch it queued starts after the
+    window closes, so it finds every row committed before then. A race between threads costs at most
+    one more ``cache.add``.
+    """
+
+    until = 0.0
+
+
+def kick_inbound_processing():
+    """
+    Make sure a batch will process the inbound rows committed so far; called on each row's commit.
+
+    Instead of one Celery message per activity (the inbox's dearest step after its INSERT), the
+    first commit of a window wins ``KICK_KEY`` (``cache.add``, shared by every process, expiring
+    with the window) and queues ``process_pending_inbound`` to start just after the window closes;
+    commits within the window, here or in any process, are covered by that batch. The batch
+    consumes the kick as it starts, so a row committed later kicks again. A kick lost to a failed
+    publish only delays its rows: the key expires and the minutely sweep finds what is pending.
+    """
+    now = time.monotonic()
+    if now < _KickWindow.until:
+        return
+    if cache.add(KICK_KEY, True, KICK_WINDOW):
+        _KickWindow.until = now + KICK_WINDOW  # before publishing: an eager batch consumes it at once
+        try:
+            process_pending_inbound.apply_async(countdown=KICK_WINDOW + KICK_MARGIN)
+        except Exception:
+            _KickWindow.until = 0.0  # nothing was queued: this process's next row tries again
+            raise
+
+
+def consume_kick():
+    """A batch is starting: rows committed from now on need a kick of their own."""
+    _KickWindow.until = 0.0
+    cache.delete(KICK_KEY)
+
+
+@shared_task(name="federation.process_pending_inbound")
+def process_pending_inbound(limit=BATCH_LIMIT):
+    """
+    Process every inbound activity not yet tried, in id order (the order they were accepted), each in its
+    own transaction as ``handlers.process`` does, and return how many were taken.
+
+    A row another batch holds is waited for and, done by then, passed over (``process`` locks it
+    and takes only pending rows), so overlapping batches are harmless. More than ``limit`` rows
+    are handed on to a new batch rather than keeping one task past its time limit.
+    """
+    consume_kick()
+    taken, after = 0, 0
+    # Rows already tried and waiting to fetch what they need keep their own backoff (process_inbound).
+    pending = APActivity.objects.inbound().filter(state=APActivity.State.PENDING, processed_at__isnull=True)
+    pending = pending.order_by("pk")
+    while taken < limit:
+        chunk = list(pending.filter(pk__gt=after).values_list("pk", "activity_id")[: min(BATCH_CHUNK, limit - taken)])
+        if not chunk:
+            return taken
+        for _pk, activity_id in chunk:
+            if handlers.process(activity_id) == APActivity.State.PENDING:
+                # Waiting to fetch what it needs: its own task tries again after the backoff.
+                process_inbound.apply_async((activity_id, 2), countdown=outbox.backoff(1))
+        taken, after = taken + len(chunk), chunk[-1][0]
+    process_pending_inbound.delay(limit)
+    return taken
+
+
 @shared_task(name="federation.process_inbound")
 def process_inbound(activity_id, attempt=1):
     """
     Handle one stored inbound activity, named by its id URL (idempotent: a processed row is left alone).
 
-    When something it needs could not be fetched yet (the row stays ``pending``), it is tried again
-    after the delivery backoff; the row's attempts bound the tries (``handlers.FETCH_ATTEMPTS``). The
-    task queues its next try itself rather than raising for a retry, so a server running tasks eagerly
-    (development) still answers the inbox POST with its 202.
+    Fresh activities are handled in batches (``process_pending_inbound``); this task serves the rows
+    that wait to fetch what they need (and the admin's retry). Such a row stays ``pending`` and is
+    tried again after the delivery backoff, its attempts bounding the tries
+    (``handlers.FETCH_ATTEMPTS``). The task queues its next try itself rather than raising for a
+    retry, so a server running tasks eagerly (development) still answers the inbox POST with its 202.
     """
     state = handlers.process(activity_id)
     if state == APActivity.State.PENDING:
@@ -90,25 +168,31 @@ def deliver(delivery_pk):
 @shared_task(name="federation.sweep_activities")
 def sweep_activities(limit=SWEEP_LIMIT):
     """
-    Requeue what an on-commit task or a killed worker left: inbound activities not processed (or
-    waiting to fetch what they need, and not tried for a while), outbound ones not expanded,
-    deliveries due. Every task it queues is idempotent.
+    Requeue what an on-commit task or a killed worker left: inbound activities never tried (one batch
+    takes them all) or waiting to fetch what they need and not tried for a while (each to its own
+    task), outbound ones not expanded, deliveries due. Every task it queues is idempotent.
     """
     now = timezone.now()
     settled = now - SWEEP_GRACE
     pending = APActivity.objects.filter(state=APActivity.State.PENDING, created__lt=settled)
-    untried = Q(processed_at__isnull=True) | Q(processed_at__lt=now - SWEEP_WAITING_GRACE)
-    inbound = list(pending.inbound().filter(untried).values_list("activity_id", flat=True)[:limit])
+    untried = pending.inbound().filter(processed_at__isnull=True).count()
+    waiting = list(
+        pending.inbound()
+        .filter(processed_at__lt=now - SWEEP_WAITING_GRACE)
+        .values_list("activity_id", flat=True)[:limit]
+    )
     outbound = list(pending.outbound().values_list("pk", flat=True)[:limit])
     due = list(
         Delivery.objects.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
-    for activity_id in inbound:
+    if untried:
+        process_pending_inbound.delay()
+    for activity_id in waiting:
         process_inbound.delay(activity_id)
     for pk in outbound:
         expand_outbound.delay(pk)
     for pk in due:
         deliver.delay(pk)
-    return {"inbound": len(inbound), "outbound": len(outbound), "deliveries": len(due)}
+    return {"inbound": untried + len(waiting), "outbound": len(outbound), "deliveries": len(due)}

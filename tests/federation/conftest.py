@@ -1,18 +1,26 @@
 import pytest
 
-from apps.federation import actors, keys
+from apps.federation import actors, keys, tasks
+from apps.federation.cache import forget_all_remembered
 
 from .peers import compact_doc, serve
 
 
 @pytest.fixture(autouse=True)
 def _fresh_process_memory():
-    """Published keys and members are kept in process memory; each test's database starts afresh."""
+    """
+    Published keys, members, peers' states and the inbox's kick window are kept in process memory;
+    each test's database starts afresh (and a kick left by a test with a real broker must not
+    swallow the next test's eager one).
+    """
     keys.forget_published_keys()
     actors.forget_members()
+    forget_all_remembered()
+    tasks.consume_kick()
     yield
     keys.forget_published_keys()
     actors.forget_members()
+    forget_all_remembered()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from email.utils import format_datetime
 import httpsig
 import pytest
 
+from apps.federation import cache as peer_cache
 from apps.federation import keys, signatures
 from apps.federation.models import APActivity, Follow, PeerActor
 
@@ -133,6 +134,20 @@ def test_a_rotated_key_is_followed_by_one_refetch(ana, blog, httpserver):
 
     assert response.status_code == 202
     assert PeerActor.objects.get(actor_url=ana.id).public_keys[0]["pem"] == ana.public_pem
+
+
+def test_a_key_another_process_refetched_is_taken_from_the_shared_cache_before_the_peer(ana, blog, httpserver):
+    assert ana.post(blog, BLOG_INBOX, ana.activity("Follow", BLOG_ACTOR)).status_code == 202
+    remembered = peer_cache.lookup_or_fetch(ana.id)
+    ana.rotate()
+    peer_cache.refresh_peer(ana.id)  # a worker handling the actor's Update, say
+    peer_cache._Memory.keep([ana.id], remembered)  # ... while this process still remembers the old key
+    fetched = len(httpserver.log)
+
+    response = ana.post(blog, BLOG_INBOX, ana.activity("Like", "http://blog.localhost/notes/1"))
+
+    assert response.status_code == 202
+    assert len(httpserver.log) == fetched
 
 
 def test_refetches_for_failing_signatures_are_limited_per_peer(ana, blog, httpserver):
