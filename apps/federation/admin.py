@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from . import keys, outbox, services
 from .models import PEER_FRESH_FOR, APActivity, Delivery, Follow, InstanceKey, Note, PeerActor
-from .tasks import deliver, enqueue_refresh, expand_outbound, process_inbound
+from .tasks import enqueue_refresh, queue_work
 
 
 class StaleFilter(admin.SimpleListFilter):
@@ -139,19 +139,12 @@ class APActivityAdmin(ReadOnlyAdmin):
     def retry(self, request, queryset):
         inbound = list(queryset.inbound().exclude(state=APActivity.State.DONE).values_list("activity_id", flat=True))
         outbound = list(queryset.outbound().values_list("pk", flat=True))
-        APActivity.objects.filter(activity_id__in=inbound).update(state=APActivity.State.PENDING, error="")
+        # A retry starts the row afresh: a row that gave up fetching gets its full number of tries again.
+        APActivity.objects.filter(activity_id__in=inbound).update(state=APActivity.State.PENDING, error="", attempts=0)
         again = outbox.retry(Delivery.objects.filter(activity__in=outbound))
         pending = list(queryset.outbound().filter(state=APActivity.State.PENDING).values_list("pk", flat=True))
 
-        def queue():
-            for activity_id in inbound:
-                process_inbound.delay(activity_id)
-            for pk in pending:
-                expand_outbound.delay(pk)
-            for pk in again:
-                deliver.delay(pk)
-
-        transaction.on_commit(queue)
+        transaction.on_commit(lambda: queue_work(inbound=inbound, outbound=pending, deliveries=again))
         self.message_user(
             request, f"Queued {len(inbound)} activity(ies) to process and {len(again)} delivery(ies).", messages.SUCCESS
         )
@@ -173,7 +166,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
     @admin.action(description="Retry now", permissions=["retry"])
     def retry(self, request, queryset):
         ids = outbox.retry(queryset)
-        transaction.on_commit(lambda: [deliver.delay(pk) for pk in ids])
+        transaction.on_commit(lambda: queue_work(deliveries=ids))
         self.message_user(request, f"Queued {len(ids)} delivery(ies) on the delivery queue.", messages.SUCCESS)
 
 

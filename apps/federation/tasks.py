@@ -189,10 +189,15 @@ def sweep_activities(limit=SWEEP_LIMIT):
     )
     if untried:
         process_pending_inbound.delay()
-    for activity_id in waiting:
+    queue_work(inbound=waiting, outbound=outbound, deliveries=due)
+    return {"inbound": untried + len(waiting), "outbound": len(outbound), "deliveries": len(due)}
+
+
+def queue_work(*, inbound=(), outbound=(), deliveries=()):
+    """Send one task per inbound activity id, outbound activity pk and delivery pk (all idempotent)."""
+    for activity_id in inbound:
         process_inbound.delay(activity_id)
     for pk in outbound:
         expand_outbound.delay(pk)
-    for pk in due:
+    for pk in deliveries:
         deliver.delay(pk)
-    return {"inbound": untried + len(waiting), "outbound": len(outbound), "deliveries": len(due)}

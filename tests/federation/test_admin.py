@@ -95,3 +95,33 @@ def test_the_instance_key_admin_never_shows_the_private_key(admin_client):
     assert key.private_key_pem.splitlines()[1] not in page
     assert admin_client.get("/admin/federation/instancekey/add/").status_code == 403
     assert admin_client.post(f"/admin/federation/instancekey/{key.pk}/delete/").status_code == 403
+
+
+def test_retrying_an_inbound_activity_that_gave_up_starts_it_afresh(
+    admin_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from apps.federation import tasks
+    from apps.federation.models import APActivity
+
+    gave_up = APActivity.objects.create(
+        activity_id="https://far.example/activities/1",
+        direction=APActivity.Direction.IN,
+        type="Announce",
+        actor_url="https://far.example/users/ana",
+        payload={},
+        state=APActivity.State.FAILED,
+        error="gave up after 6 attempts: timeout",
+        attempts=6,
+    )
+    queued = []
+    monkeypatch.setattr(tasks.process_inbound, "delay", queued.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/federation/apactivity/", {"action": "retry", "_selected_action": [str(gave_up.pk)]}
+        )
+
+    assert response.status_code == 302
+    gave_up.refresh_from_db()
+    assert (gave_up.state, gave_up.error, gave_up.attempts) == (APActivity.State.PENDING, "", 0)
+    assert queued == [gave_up.activity_id]
