@@ -91,6 +91,14 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_manage_py_says_what_is_missing_without_a_traceback(tmp_path):
+    result = run(["manage.py", "check"], {"DEBUG": "false"}, tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("Rose Ash is not configured: SECRET_KEY is not set.")
+    assert "Traceback" not in result.stderr
+
+
 def test_a_malformed_boolean_is_refused_with_its_name(tmp_path):
     result = run(["-c", PROBE], {"DEBUG": "maybe"}, tmp_path)
 
