@@ -142,7 +142,11 @@ WSGI_APPLICATION = "roseash.wsgi.application"
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
+    # Connections live for a minute and are checked before each request's first query; on
+    # PostgreSQL by polling their socket rather than with a SELECT 1 round trip (apps/core/postgresql).
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "apps.core.postgresql"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

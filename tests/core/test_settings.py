@@ -67,7 +67,7 @@ def test_named_services_are_used(tmp_path):
         tmp_path,
     )
 
-    assert loaded["db_engine"] == "django.db.backends.postgresql"
+    assert loaded["db_engine"] == "apps.core.postgresql"  # Django's, with a socket health check
     assert loaded["db_name"] == "roseash"
     assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert loaded["cache_location"] == "redis://cache.internal:6379/2"
