@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.utils import timezone
 
 from . import actors
 from .cache import forget_remembered, lookup_or_fetch
@@ -70,16 +69,44 @@ def _http_url(value):
     return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _holds_nul(value):
+    """Whether any string in ``value``, key or value, holds U+0000 (which PostgreSQL text cannot)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def parse(body):
-    """Return ``(activity, None)`` or ``(None, Outcome)`` refusing the body."""
+    """
+    Return ``(activity, None)`` or ``(None, Outcome)`` refusing the body.
+
+    Refused besides what is not an activity: what JSON allows but a database cannot store, so that
+    the raw body can be stored as it came (``store``): NaN and Infinity, which Python's parser takes
+    and JSON does not, and U+0000 (looked for only when the body has the escape at all).
+    """
     try:
-        activity = json.loads(body.decode("utf-8"))
+        activity = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None, _refuse(400, "json_invalid", "The body is not UTF-8 JSON.")
     if not isinstance(activity, dict):
         return None, _refuse(400, "json_invalid", "The body is not a JSON object.")
     if _depth(activity) > MAX_DEPTH:
         return None, _refuse(400, "json_too_deep", f"The JSON nests deeper than {MAX_DEPTH} levels.")
+    if b"\\u0000" in body and _holds_nul(activity):
+        return None, _refuse(400, "json_nul_character", "The JSON holds a U+0000 character, which is not stored.")
     actor, activity_id = id_of(activity.get("actor")), activity.get("id")
     if not isinstance(activity.get("type"), str) or not _http_url(activity_id) or not _http_url(actor):
         return None, _refuse(400, "activity_invalid", "An activity needs a type, and http(s) URLs as id and actor.")
@@ -183,25 +210,13 @@ def receive(request, recipient=None):
     refusal = _verify_with_actor(params, signed, actor_url)
     if refusal:
         return refusal
-    store(activity, actor_url)
+    store(activity, actor_url, body.decode())
     return ACCEPTED
 
 
-# Every column of an inbound row, in the order of ``_insert_sql``'s placeholders.
-_INSERTED = (
-    "activity_id",
-    "direction",
-    "type",
-    "actor_url",
-    "object_id",
-    "payload",
-    "to_followers",
-    "recipients",
-    "state",
-    "error",
-    "attempts",
-    "created",
-)
+# The columns of an inbound row that differ from row to row, in the order of the INSERT's
+# placeholders; the database fills in the others with their defaults (``db_default``).
+_INSERTED = ("activity_id", "direction", "type", "actor_url", "object_id", "payload")
 
 
 @functools.cache
@@ -217,36 +232,33 @@ def _insert_sql(vendor):
     )
 
 
-def store(activity, actor_url):
+def store(activity, actor_url, received=None):
     """
     Store a verified activity once (by id) and have it processed; a replay changes nothing.
 
-    One parameterised ``INSERT ... ON CONFLICT DO NOTHING`` on the connection's cursor: in
-    autocommit it is its own transaction, committed (durably: ``synchronous_commit`` stays on)
-    before the 202, with no ``BEGIN``/``COMMIT`` round trips around it, no error to recover from on
-    a replay, and none of ``bulk_create``'s model machinery. Only a row actually inserted asks for
-    processing, on commit, through the batch kick (``tasks.kick_inbound_processing``) rather than
-    a Celery message of its own. Should the kick fail (Redis or the broker down), Django logs it
-    and the 202 stands: the row is durable and the minutely sweep processes it.
+    ``received`` is the body as it came, stored as the payload without parsing it into Python and
+    serialising it again (``parse`` refused what the database could not hold); without it the
+    activity is serialised. One parameterised ``INSERT ... ON CONFLICT DO NOTHING`` on the
+    connection's cursor: in autocommit it is its own transaction, committed (durably:
+    ``synchronous_commit`` stays on) before the 202, with no ``BEGIN``/``COMMIT`` round trips
+    around it, no error to recover from on a replay, and none of ``bulk_create``'s model machinery.
+
+    Only a row actually inserted asks for processing, on commit, through the batch kick
+    (``tasks.kick_inbound_processing``) rather than a Celery message of its own. Should the kick
+    fail (Redis or the broker down), Django logs it and the 202 stands: the row is durable and the
+    minutely sweep processes it.
     """
     from .tasks import kick_inbound_processing
 
     object_id = id_of(activity.get("object")) or ""
-    values = {
-        "activity_id": activity["id"],
-        "direction": APActivity.Direction.IN,
-        "type": activity["type"][:40],
-        "actor_url": actor_url,
-        "object_id": object_id if len(object_id) <= MAX_URL else "",
-        "payload": activity,
-        "to_followers": False,
-        "recipients": [],
-        "state": APActivity.State.PENDING,
-        "error": "",
-        "attempts": 0,
-        "created": timezone.now(),
-    }
-    params = [APActivity._meta.get_field(name).get_db_prep_save(values[name], connection) for name in _INSERTED]
+    params = [
+        activity["id"],
+        APActivity.Direction.IN.value,
+        activity["type"][:40],
+        actor_url,
+        object_id if len(object_id) <= MAX_URL else "",
+        received if received is not None else json.dumps(activity),  # JSON text, cast by the column
+    ]
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(connection.vendor), params)
         inserted = cursor.rowcount == 1

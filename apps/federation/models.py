@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 # A fetched actor is fresh for a day; after that it is refetched on use and by the hourly sweep.
@@ -117,19 +118,25 @@ class APActivity(models.Model):
         IGNORED = "ignored"
         FAILED = "failed"
 
-    activity_id = models.URLField("activity id", max_length=500, unique=True)
+    activity_id = models.URLField("activity id", max_length=500)
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    type = models.CharField(max_length=40, db_index=True)
-    actor_url = models.URLField("actor URL", max_length=500, db_index=True)
-    object_id = models.URLField("object id", max_length=500, blank=True, db_index=True)
+    type = models.CharField(max_length=40)
+    actor_url = models.URLField("actor URL", max_length=500)
+    object_id = models.URLField("object id", max_length=500, blank=True)
     payload = models.JSONField(help_text="The activity as received or sent.")
+    # The defaults are the database's too (``db_default``): the inbox inserts rows with an INSERT of
+    # its own that names only the columns that differ from row to row (``inbox.store``).
     # Outbound only: who receives it besides (or instead of) the actor's accepted followers.
-    to_followers = models.BooleanField(default=False, help_text="Outbound: deliver to the actor's followers.")
-    recipients = models.JSONField(default=list, blank=True, help_text="Outbound: actor URLs delivered to directly.")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
-    error = models.CharField(max_length=500, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    created = models.DateTimeField(default=timezone.now, db_index=True)
+    to_followers = models.BooleanField(
+        default=False, db_default=False, help_text="Outbound: deliver to the actor's followers."
+    )
+    recipients = models.JSONField(
+        default=list, db_default=[], blank=True, help_text="Outbound: actor URLs delivered to directly."
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_default=State.PENDING)
+    error = models.CharField(max_length=500, blank=True, db_default="")
+    attempts = models.PositiveIntegerField(default=0, db_default=0)
+    created = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     objects = APActivityQuerySet.as_manager()
@@ -138,7 +145,14 @@ class APActivity(models.Model):
         ordering = ["-created", "-id"]
         verbose_name = "activity"
         verbose_name_plural = "activities"
-        indexes = [models.Index(fields=["direction", "state", "created"], name="fed_activity_queue")]
+        # Every inbox POST inserts a row, so the table keeps only the indexes a query needs: the
+        # id (replays, ON CONFLICT; a constraint, so without the LIKE index ``unique=True`` adds),
+        # ``created`` (the admin's order and dates) and the pending rows, in the order they came
+        # (the batches and the sweep). Each index more costs every insert.
+        constraints = [models.UniqueConstraint(fields=["activity_id"], name="fed_activity_id_unique")]
+        indexes = [
+            models.Index(fields=["direction", "id"], condition=models.Q(state="pending"), name="fed_activity_pending"),
+        ]
 
     def __str__(self):
         return f"{self.direction} {self.type} {self.activity_id}"

@@ -6,6 +6,7 @@ test client to our inboxes. Tasks run eagerly, on commit.
 """
 
 import json
+import select
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -260,9 +261,20 @@ def test_a_forged_signature_with_the_right_key_id_is_refused(ana, blog):
         (b"not json", 400),
         (b'{"type": "Follow"}', 400),
         (b'{"type": "Follow", "id": "javascript:alert(1)", "actor": "http://a.example/u"}', 400),
+        (b'{"type": "Follow", "id": "http://a.example/1", "actor": "http://a.example/u", "n": NaN}', 400),
         (b" " * 300_000, 413),
     ],
-    ids=["deep-brackets", "deep-json", "invalid-utf8", "not-an-object", "not-json", "no-id", "bad-id", "oversized"],
+    ids=[
+        "deep-brackets",
+        "deep-json",
+        "invalid-utf8",
+        "not-an-object",
+        "not-json",
+        "no-id",
+        "bad-id",
+        "nan",
+        "oversized",
+    ],
 )
 def test_bad_json_gets_400_or_413_never_500(ana, blog, body, status):
     response = post_raw(ana, blog, body)
@@ -318,3 +330,49 @@ def test_a_peer_cannot_speak_for_a_removed_member(ana, blog, member):
 
     assert response.status_code == 401
     assert not APActivity.objects.exists()
+
+
+def test_a_nul_character_postgresql_cannot_store_is_refused_with_a_reason(ana, blog):
+    """JSON may escape U+0000, which a PostgreSQL text or jsonb value cannot hold: a 400, not a 500."""
+    note = ana.note(content="<p>before\u0000after</p>")
+
+    response = ana.post(blog, BLOG_INBOX, ana.activity("Create", note))
+
+    assert response.status_code == 400
+    assert json.loads(response.content)["error"] == "json_nul_character"
+    assert not APActivity.objects.exists()
+
+
+def test_an_escaped_backslash_before_u0000_is_not_a_nul_character(ana, blog):
+    note = ana.note(content="<p>a path: C:\\u0000</p>")
+
+    response = ana.post(blog, BLOG_INBOX, ana.activity("Create", note))
+
+    assert response.status_code == 202
+    assert APActivity.objects.get().payload["object"]["content"] == "<p>a path: C:\\u0000</p>"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_database_closed_is_replaced_before_the_request_uses_it(ana, blog):
+    """A restart or failover ends kept connections; the socket check finds it without a query."""
+    from django.db import close_old_connections, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ends a PostgreSQL server connection (DATABASE_URL on PostgreSQL, as CI runs)")
+    connection.ensure_connection()
+    doomed = connection.connection.info.backend_pid
+    other = connection.copy()
+    with other.cursor() as cursor:  # from another session, as the server does on a restart
+        cursor.execute("SELECT pg_terminate_backend(%s)", [doomed])
+    other.close()
+    poller = select.poll()
+    poller.register(connection.connection.fileno(), select.POLLIN)
+    assert poller.poll(2000), "the server did not end the connection"
+    follow = ana.activity("Follow", BLOG_ACTOR)
+    close_old_connections()  # what a server's request_started does (the test client leaves it out)
+
+    response = ana.post(blog, BLOG_INBOX, follow)
+
+    assert response.status_code == 202
+    assert connection.connection.info.backend_pid != doomed
+    assert APActivity.objects.filter(activity_id=follow["id"]).exists()
