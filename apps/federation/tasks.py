@@ -63,10 +63,9 @@ BATCH_LIMIT = 2000  # rows per batch task; a longer backlog is handed on to the 
 
 class _KickWindow:
     """
-    The end (``time.monotonic()``) of the window whose batch this process queued, shared by its threads.
+    Until when (``time.monotonic()``) a batch already queued covers this process's new rows, shared by its threads.
 
-    Within it this process needs neither the broker nor Redis: the batch it queued starts after the
-    window closes, so it finds every row committed before then. A race between threads costs at most
+    Within it this process needs neither the broker nor Redis. A race between threads costs at most
     one more ``cache.add``.
     """
 
@@ -79,21 +78,29 @@ def kick_inbound_processing():
 
     Instead of one Celery message per activity (the inbox's dearest step after its INSERT), the
     first commit of a window wins ``KICK_KEY`` (``cache.add``, shared by every process, expiring
-    with the window) and queues ``process_pending_inbound`` to start just after the window closes;
-    commits within the window, here or in any process, are covered by that batch. The batch
-    consumes the kick as it starts, so a row committed later kicks again. A kick lost to a failed
-    publish only delays its rows: the key expires and the minutely sweep finds what is pending.
+    with the window) and queues ``process_pending_inbound`` to start ``KICK_MARGIN`` after the
+    window closes; commits within the window, here or in any process, are covered by that batch.
+    The batch consumes the kick as it starts, so a row committed later kicks again.
+
+    The winner then keeps off Redis for its whole window. A process that lost the ``add`` does not
+    know when the winner's window opened, only that it did less than ``KICK_WINDOW`` ago (the key
+    expires with it), so that the batch starts no sooner than ``KICK_MARGIN`` from now: it keeps off
+    for half of that, the other half for the clocks of web and worker. Without this, every row of
+    every process but one would ask Redis. A kick lost to a failed publish only delays its rows:
+    the key expires and the minutely sweep finds what is pending.
     """
     now = time.monotonic()
     if now < _KickWindow.until:
         return
-    if cache.add(KICK_KEY, True, KICK_WINDOW):
-        _KickWindow.until = now + KICK_WINDOW  # before publishing: an eager batch consumes it at once
-        try:
-            process_pending_inbound.apply_async(countdown=KICK_WINDOW + KICK_MARGIN)
-        except Exception:
-            _KickWindow.until = 0.0  # nothing was queued: this process's next row tries again
-            raise
+    if not cache.add(KICK_KEY, True, KICK_WINDOW):
+        _KickWindow.until = now + KICK_MARGIN / 2
+        return
+    _KickWindow.until = now + KICK_WINDOW  # before publishing: an eager batch consumes it at once
+    try:
+        process_pending_inbound.apply_async(countdown=KICK_WINDOW + KICK_MARGIN)
+    except Exception:
+        _KickWindow.until = 0.0  # nothing was queued: this process's next row tries again
+        raise
 
 
 def consume_kick():

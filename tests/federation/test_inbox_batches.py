@@ -3,6 +3,7 @@ Inbound processing in batches: one batch takes every pending row in id order, on
 queues at most one batch per window; peers' states are remembered in process memory, briefly.
 """
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -114,6 +115,21 @@ def test_another_process_within_the_window_is_covered_by_the_shared_key(queued):
 
     tasks.kick_inbound_processing()
 
+    assert len(queued) == 1
+
+
+def test_a_process_that_lost_the_window_keeps_off_redis_for_a_moment_only(queued, monkeypatch):
+    tasks.kick_inbound_processing()
+    tasks._KickWindow.until = 0.0  # another process, which loses the add
+    asked = []
+    add = peer_cache.cache.add
+    monkeypatch.setattr(peer_cache.cache, "add", lambda *args: asked.append(args) or add(*args))
+
+    tasks.kick_inbound_processing()
+    tasks.kick_inbound_processing()  # its next rows, at once: covered, Redis not asked
+
+    assert len(asked) == 1
+    assert 0 < tasks._KickWindow.until - time.monotonic() <= tasks.KICK_MARGIN / 2
     assert len(queued) == 1
 
 
