@@ -185,14 +185,19 @@ def _check_digest(request):
         raise SignatureError("digest_mismatch", "The body does not match its Digest.")
 
 
+@lru_cache(maxsize=256)
+def _http_date(value):
+    """Return the aware datetime of an HTTP date; kept, as requests signed in the same second share it."""
+    try:
+        signed_at = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        raise SignatureError("date_invalid", "The Date header is not an HTTP date.") from None
+    return signed_at if signed_at.tzinfo is not None else signed_at.replace(tzinfo=UTC)
+
+
 def _check_time(params, request, now):
     if "date" in params.headers:
-        try:
-            signed_at = parsedate_to_datetime(request.headers["date"])
-        except (TypeError, ValueError):
-            raise SignatureError("date_invalid", "The Date header is not an HTTP date.") from None
-        if signed_at.tzinfo is None:
-            signed_at = signed_at.replace(tzinfo=UTC)
+        signed_at = _http_date(request.headers["date"])
     elif params.created is not None:
         signed_at = datetime.fromtimestamp(params.created, UTC)
     else:
@@ -219,6 +224,18 @@ def signing_string(names, method, path, headers, created, expires):
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=1024)
+def _public_key(pem):
+    """Return the loaded RSA public key of ``pem``; kept, as the same peers sign again and again."""
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except ValueError:
+        raise SignatureError("key_invalid", "The signer's public key could not be read.") from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise SignatureError("key_invalid", "Only RSA keys are accepted.")
+    return key
+
+
 def verify(params, request, public_key_pem):
     """
     Check ``params.signature`` over ``request`` with the signer's public key, or raise.
@@ -226,12 +243,7 @@ def verify(params, request, public_key_pem):
     Peers often sign ``host`` without the port they connected to, so when the Host header carries
     a port the bare host name is tried as well.
     """
-    try:
-        key = serialization.load_pem_public_key(public_key_pem.encode())
-    except ValueError:
-        raise SignatureError("key_invalid", "The signer's public key could not be read.") from None
-    if not isinstance(key, rsa.RSAPublicKey):
-        raise SignatureError("key_invalid", "Only RSA keys are accepted.")
+    key = _public_key(public_key_pem)
     hosts = [request.headers.get("host", "")]
     if ":" in hosts[0] and not hosts[0].endswith("]"):
         hosts.append(hosts[0].rsplit(":", 1)[0])
