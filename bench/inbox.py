@@ -160,19 +160,63 @@ def wrk_post(port, script, requests_file, duration, connections):
     done = subprocess.run(  # noqa: S603
         command, capture_output=True, text=True, check=True, env={**os.environ, "BENCH_REQUESTS": str(requests_file)}
     )
-    rate = float(done.stdout.split("Requests/sec:")[1].split()[0])
     refused = done.stderr.count("status ")
-    return rate, refused
+    return wrk_result(done.stdout), refused
 
 
 def wrk_get(port, duration, connections):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-H", "Host: federation.localhost"]
     done = subprocess.run([*command, f"http://127.0.0.1:{port}/healthz"], capture_output=True, text=True, check=True)  # noqa: S603
-    return float(done.stdout.split("Requests/sec:")[1].split()[0])
+    return wrk_result(done.stdout), 0
+
+
+def wrk_result(output):
+    """Return ``(requests per second, requests made)`` from wrk's report."""
+    rate = float(output.split("Requests/sec:")[1].split()[0])
+    made = int(output.split(" requests in ")[0].split()[-1])
+    return rate, made
+
+
+PROCESS_GROUPS = {"gunicorn": "web", "postgres": "database", "wrk": "wrk"}
+
+
+def process_cpu():
+    """
+    Return the CPU seconds used so far by the web, database and load processes (Linux ``/proc``).
+
+    Where the time of a request goes on a machine whose cores are shared by all three: the rate
+    alone does not say whether the web process or the database is the cost.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = dict.fromkeys(PROCESS_GROUPS.values(), 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # the process ended meanwhile
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        group = PROCESS_GROUPS.get("gunicorn" if b"gunicorn" in cmdline else name)
+        if group:
+            fields = text[text.rindex(")") + 2 :].split()
+            used[group] += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def measure(load, *args):
+    """Run ``load(*args)``; return the rate, the CPU µs per request of each group, and the refusals."""
+    before = process_cpu()
+    (rate, made), refused = load(*args)
+    after = process_cpu()
+    return rate, {group: (after[group] - before[group]) * 1e6 / made for group in after}, refused
+
+
+def cpu_line(costs):
+    return ", ".join(f"{group} {statistics.median(c[group] for c in costs):.0f}" for group in costs[0])
 
 
 def bench_inbox(options, env, var_dir):
-    """Return ``(healthz median, inbox median, stored activities)``."""
+    """Return ``(healthz, inbox, stored activities)``: ``measure``'s result per round for each case."""
     stub_port = free_port()
     actor_url = f"http://127.0.0.1:{stub_port}/users/bench"
     requests_file = var_dir / "requests.txt"
@@ -188,10 +232,9 @@ def bench_inbox(options, env, var_dir):
         wait_until_up(port)
         healthz, inbox = [], []
         for _round in range(options.rounds):
-            healthz.append(wrk_get(port, options.duration, options.connections))
-            rate, refused = wrk_post(port, script, requests_file, options.duration, options.connections)
-            assert refused == 0, f"{refused} inbox POSTs were not answered 202"
-            inbox.append(rate)
+            healthz.append(measure(wrk_get, port, options.duration, options.connections))
+            inbox.append(measure(wrk_post, port, script, requests_file, options.duration, options.connections))
+            assert inbox[-1][2] == 0, f"{inbox[-1][2]} inbox POSTs were not answered 202"
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -199,7 +242,8 @@ def bench_inbox(options, env, var_dir):
         stubs.wait(timeout=10)
     from apps.federation.models import APActivity
 
-    return statistics.median(healthz), statistics.median(inbox), APActivity.objects.filter(actor_url=actor_url).count()
+    stored = APActivity.objects.filter(actor_url=actor_url).count()
+    return healthz, inbox, stored
 
 
 def bench_delivery(options, shared):
@@ -285,6 +329,7 @@ def main():
     parser.add_argument("--threads", type=int, default=4, help="threads per worker, as docker/gunicorn.conf.py")
     parser.add_argument("--requests", type=int, default=20_000, help="distinct signed activities to send in turn")
     parser.add_argument("--senders", type=int, default=16, help="threads making deliveries")
+    parser.add_argument("--inbox-only", action="store_true", help="measure the inbox, not the fan-out")
     options = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -309,9 +354,15 @@ def main():
             f" wrk -t2 -c{options.connections} -d{options.duration}s, {options.rounds} rounds (medians)"
         )
         healthz, inbox, stored = bench_inbox(options, env, var_dir)
-        print(f"/healthz                         {healthz:>8.0f} req/s")
-        print(f"signed inbox POSTs accepted (202) {inbox:>7.0f} req/s  ratio {inbox / healthz:.2f}  ({stored} stored)")
-        for shared in (True, False):
+        healthz_rate, inbox_rate = (statistics.median(run[0] for run in case) for case in (healthz, inbox))
+        print(f"/healthz                         {healthz_rate:>8.0f} req/s")
+        print(
+            f"signed inbox POSTs accepted (202) {inbox_rate:>7.0f} req/s  ratio {inbox_rate / healthz_rate:.2f}"
+            f"  ({stored} stored)"
+        )
+        for name, case in (("/healthz", healthz), ("inbox POST", inbox)):
+            print(f"CPU µs per request, {name}: {cpu_line([run[1] for run in case])}")
+        for shared in () if options.inbox_only else (True, False):
             count, seconds = bench_delivery(options, shared)
             kind = "shared inboxes" if shared else "personal inboxes"
             print(
