@@ -9,15 +9,14 @@ owner being the activity's actor (401). Only then is the activity stored, once p
 processing queued on commit. Nothing here raises for anything a peer can send.
 """
 
-import functools
 import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DataError, transaction
 
-from . import actors
+from . import actors, intake
 from .cache import forget_remembered, lookup_or_fetch
 from .models import APActivity, PeerActor
 from .signatures import SignatureError, SignedRequest, inspect, verify
@@ -73,29 +72,12 @@ def _refuse_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
-def _holds_nul(value):
-    """Whether any string in ``value``, key or value, holds U+0000 (which PostgreSQL text cannot)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
 def parse(body):
     """
     Return ``(activity, None)`` or ``(None, Outcome)`` refusing the body.
 
-    Refused besides what is not an activity: what JSON allows but a database cannot store, so that
-    the raw body can be stored as it came (``store``): NaN and Infinity, which Python's parser takes
-    and JSON does not, and U+0000 (looked for only when the body has the escape at all).
+    NaN and Infinity, which Python's parser takes, are not JSON (nor can a database's JSON hold
+    them): refused too, so that the body can be stored as it came (``store``).
     """
     try:
         activity = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
@@ -105,8 +87,6 @@ def parse(body):
         return None, _refuse(400, "json_invalid", "The body is not a JSON object.")
     if _depth(activity) > MAX_DEPTH:
         return None, _refuse(400, "json_too_deep", f"The JSON nests deeper than {MAX_DEPTH} levels.")
-    if b"\\u0000" in body and _holds_nul(activity):
-        return None, _refuse(400, "json_nul_character", "The JSON holds a U+0000 character, which is not stored.")
     actor, activity_id = id_of(activity.get("actor")), activity.get("id")
     if not isinstance(activity.get("type"), str) or not _http_url(activity_id) or not _http_url(actor):
         return None, _refuse(400, "activity_invalid", "An activity needs a type, and http(s) URLs as id and actor.")
@@ -210,38 +190,18 @@ def receive(request, recipient=None):
     refusal = _verify_with_actor(params, signed, actor_url)
     if refusal:
         return refusal
-    store(activity, actor_url, body.decode())
-    return ACCEPTED
-
-
-# The columns of an inbound row that differ from row to row, in the order of the INSERT's
-# placeholders; the database fills in the others with their defaults (``db_default``).
-_INSERTED = ("activity_id", "direction", "type", "actor_url", "object_id", "payload")
-
-
-@functools.cache
-def _insert_sql(vendor):
-    """Return the one ``INSERT ... ON CONFLICT DO NOTHING`` of an inbound row (built once per process)."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(APActivity._meta.get_field(name).column) for name in _INSERTED)
-    placeholders = ", ".join(["%s"] * len(_INSERTED))
-    unique = quote(APActivity._meta.get_field("activity_id").column)
-    return (  # names from the model's metadata, values as parameters
-        f"INSERT INTO {quote(APActivity._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-        f" ON CONFLICT ({unique}) DO NOTHING"
-    )
+    return store(activity, actor_url, body.decode()) or ACCEPTED
 
 
 def store(activity, actor_url, received=None):
     """
-    Store a verified activity once (by id) and have it processed; a replay changes nothing.
+    Store a verified activity once (by id) and have it processed; return None, or the refusal of
+    an activity the database cannot hold (a number beyond its range, a lone surrogate: 400).
 
-    ``received`` is the body as it came, stored as the payload without parsing it into Python and
-    serialising it again (``parse`` refused what the database could not hold); without it the
-    activity is serialised. One parameterised ``INSERT ... ON CONFLICT DO NOTHING`` on the
-    connection's cursor: in autocommit it is its own transaction, committed (durably:
-    ``synchronous_commit`` stays on) before the 202, with no ``BEGIN``/``COMMIT`` round trips
-    around it, no error to recover from on a replay, and none of ``bulk_create``'s model machinery.
+    ``received`` is the body as it came, stored as the payload without serialising the parsed
+    activity again; without it the activity is serialised. The row is committed before this
+    returns (``intake.write``: durably, ``synchronous_commit`` stays on, in one INSERT with the
+    rows of the process's other requests of the moment), and a replay changes nothing.
 
     Only a row actually inserted asks for processing, on commit, through the batch kick
     (``tasks.kick_inbound_processing``) rather than a Celery message of its own. Should the kick
@@ -251,16 +211,18 @@ def store(activity, actor_url, received=None):
     from .tasks import kick_inbound_processing
 
     object_id = id_of(activity.get("object")) or ""
-    params = [
+    values = (
         activity["id"],
         APActivity.Direction.IN.value,
         activity["type"][:40],
         actor_url,
         object_id if len(object_id) <= MAX_URL else "",
         received if received is not None else json.dumps(activity),  # JSON text, cast by the column
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor), params)
-        inserted = cursor.rowcount == 1
+    )
+    try:
+        inserted = intake.write(values)
+    except DataError:
+        return _refuse(400, "activity_unstorable", "The activity holds a value the database cannot store.")
     if inserted:
         transaction.on_commit(kick_inbound_processing, robust=True)
+    return None
