@@ -22,6 +22,7 @@ DATABASE_URL / REDIS_URL are used when set (a database of its own: it is migrate
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import statistics
@@ -177,18 +178,18 @@ def wrk_result(output):
     return rate, made
 
 
-PROCESS_GROUPS = {"gunicorn": "web", "postgres": "database", "wrk": "wrk"}
-
-
 def process_cpu():
     """
-    Return the CPU seconds used so far by the web, database and load processes (Linux ``/proc``).
+    Return the CPU seconds used so far by the web, database and load processes.
 
     Where the time of a request goes on a machine whose cores are shared by all three: the rate
-    alone does not say whether the web process or the database is the cost.
+    alone does not say whether the web process or the database is the cost. The web and database
+    processes are read from Linux's ``/proc``; wrk, a finished child of this process, from its
+    rusage.
     """
     ticks = os.sysconf("SC_CLK_TCK")
-    used = dict.fromkeys(PROCESS_GROUPS.values(), 0.0)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = {"web": 0.0, "database": 0.0, "wrk": children.ru_utime + children.ru_stime}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -196,7 +197,7 @@ def process_cpu():
         except OSError:  # the process ended meanwhile
             continue
         name = text[text.index("(") + 1 : text.rindex(")")]
-        group = PROCESS_GROUPS.get("gunicorn" if b"gunicorn" in cmdline else name)
+        group = "web" if b"gunicorn" in cmdline else "database" if name == "postgres" else None
         if group:
             fields = text[text.rindex(")") + 2 :].split()
             used[group] += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
