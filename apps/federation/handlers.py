@@ -23,7 +23,7 @@ from django.utils.html import strip_tags
 
 from apps.core.sanitize import clean_federated_html
 
-from . import actors, objects
+from . import actors, objects, ordering
 from .cache import forget_peer, guarded_fetch, lookup_or_fetch, refresh_peer
 from .discovery import fetch_object
 from .inbox import id_of
@@ -32,6 +32,7 @@ from .models import APActivity, Boost, Follow, FollowerPolicy, Like, Note, Notif
 log = logging.getLogger(__name__)
 
 NOTE_TYPES = {"Note", "Article"}
+ACTOR_BUSY = "actor busy"  # what ``process`` returns when another worker holds the activity's actor
 FETCH_ATTEMPTS = 6  # tries at fetching what an activity needs (an announced note) before the row fails
 ACTOR_TYPES = {"Person", "Service", "Group", "Application", "Organization"}
 
@@ -68,16 +69,21 @@ def _fetch_first(row):
     return None
 
 
-def process(activity_id):
+def process(activity_id, *, wait_for_actor=True):
     """
     Handle the pending inbound activity ``activity_id`` (its id URL); return its final state, or
     ``pending`` when something it needs is to be fetched again later (see ``tasks.process_inbound``).
+
+    The activity's actor is held while it is handled (``ordering``); when another worker holds it
+    and ``wait_for_actor`` is False, nothing is done and ``ACTOR_BUSY`` is returned.
     """
     row = _pending(activity_id).only("type", "payload", "actor_url").first()
     if row is None:
         return None
     fetched = _fetch_first(row)
     with transaction.atomic():
+        if not ordering.hold(row.actor_url, wait=wait_for_actor):
+            return ACTOR_BUSY
         row = _pending(activity_id).select_for_update().first()
         if row is None:
             return None

@@ -115,21 +115,28 @@ def process_pending_inbound(limit=BATCH_LIMIT):
     Process every inbound activity not yet tried, in id order (the order they were accepted), each in its
     own transaction as ``handlers.process`` does, and return how many were taken.
 
-    A row another batch holds is waited for and, done by then, passed over (``process`` locks it
-    and takes only pending rows), so overlapping batches are harmless. More than ``limit`` rows
-    are handed on to a new batch rather than keeping one task past its time limit.
+    Batches that overlap share the work by actor (``ordering``): an actor another worker holds is
+    passed over for the rest of this pass, since the holder comes to its later activities in the
+    same order; a row another batch has just handled is passed over too (``process`` takes only
+    pending rows). More than ``limit`` rows are handed on to a new batch rather than keeping one
+    task past its time limit.
     """
     consume_kick()
-    taken, after = 0, 0
+    taken, after, busy = 0, 0, set()
     # Rows already tried and waiting to fetch what they need keep their own backoff (process_inbound).
     pending = APActivity.objects.inbound().filter(state=APActivity.State.PENDING, processed_at__isnull=True)
-    pending = pending.order_by("pk")
+    pending = pending.order_by("pk").values_list("pk", "activity_id", "actor_url")
     while taken < limit:
-        chunk = list(pending.filter(pk__gt=after).values_list("pk", "activity_id")[: min(BATCH_CHUNK, limit - taken)])
+        chunk = list(pending.filter(pk__gt=after)[: min(BATCH_CHUNK, limit - taken)])
         if not chunk:
             return taken
-        for _pk, activity_id in chunk:
-            if handlers.process(activity_id) == APActivity.State.PENDING:
+        for _pk, activity_id, actor_url in chunk:
+            if actor_url in busy:
+                continue
+            state = handlers.process(activity_id, wait_for_actor=False)
+            if state == handlers.ACTOR_BUSY:
+                busy.add(actor_url)
+            elif state == APActivity.State.PENDING:
                 # Waiting to fetch what it needs: its own task tries again after the backoff.
                 process_inbound.apply_async((activity_id, 2), countdown=outbox.backoff(1))
         taken, after = taken + len(chunk), chunk[-1][0]

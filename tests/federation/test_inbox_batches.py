@@ -243,3 +243,44 @@ def test_the_memory_is_bounded(peer, monkeypatch):
     peer_cache._Memory.keep(["elsewhere"], state)
 
     assert list(peer_cache._Memory.states) == ["elsewhere"]
+
+
+def test_an_actor_another_worker_holds_is_passed_over_and_the_others_are_handled():
+    """Batches share a backlog by actor: one actor's activities keep their order, others go on."""
+    import psycopg
+    from django.db import connection
+
+    from apps.federation import ordering
+
+    if connection.vendor != "postgresql":
+        pytest.skip("holds a PostgreSQL advisory lock (DATABASE_URL on PostgreSQL, as CI runs)")
+    bob = "http://peer.test/users/bob"
+    follow = inbound(1, "Follow", BLOG)
+    undo = inbound(2, "Undo", {"id": follow.activity_id, "type": "Follow", "actor": ANA, "object": BLOG})
+    bobs = APActivity.objects.create(
+        activity_id=f"{bob}/activities/1",
+        direction="in",
+        type="Follow",
+        actor_url=bob,
+        payload={"id": f"{bob}/activities/1", "type": "Follow", "actor": bob, "object": BLOG},
+    )
+    settings = connection.settings_dict
+    other_worker = psycopg.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"] or 5432
+    )
+    try:
+        other_worker.execute("SELECT pg_advisory_xact_lock(%s)", [ordering._key(ANA)])  # handling ana's
+
+        tasks.process_pending_inbound()
+
+        states = dict(APActivity.objects.inbound().values_list("activity_id", "state"))
+        assert states[bobs.activity_id] == "done"
+        assert (states[follow.activity_id], states[undo.activity_id]) == ("pending", "pending")
+    finally:
+        other_worker.rollback()  # the other worker's transaction ends
+        other_worker.close()
+
+    tasks.process_pending_inbound()
+
+    assert set(APActivity.objects.inbound().values_list("state", flat=True)) == {"done"}
+    assert not Follow.objects.filter(follower_url=ANA).exists()  # the Follow, then its Undo
