@@ -63,9 +63,10 @@ def id_of(value):
     return value if isinstance(value, str) and value else None
 
 
-def _http_url(value):
+def _http_host(value):
+    """Return the host of an http(s) URL, or None for anything else."""
     parts = urlsplit(value) if isinstance(value, str) else None
-    return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+    return parts.hostname if parts is not None and parts.scheme in ("http", "https") else None
 
 
 def _refuse_constant(name):
@@ -88,11 +89,12 @@ def parse(body):
     if _depth(activity) > MAX_DEPTH:
         return None, _refuse(400, "json_too_deep", f"The JSON nests deeper than {MAX_DEPTH} levels.")
     actor, activity_id = id_of(activity.get("actor")), activity.get("id")
-    if not isinstance(activity.get("type"), str) or not _http_url(activity_id) or not _http_url(actor):
+    id_host, actor_host = _http_host(activity_id), _http_host(actor)
+    if not isinstance(activity.get("type"), str) or not id_host or not actor_host:
         return None, _refuse(400, "activity_invalid", "An activity needs a type, and http(s) URLs as id and actor.")
     if len(activity_id) > MAX_URL or len(actor) > MAX_URL:
         return None, _refuse(400, "activity_invalid", f"Ids longer than {MAX_URL} characters are not accepted.")
-    if urlsplit(activity_id).hostname != urlsplit(actor).hostname:
+    if id_host != actor_host:
         return None, _refuse(400, "activity_foreign_id", "The activity's id is not on its actor's host.")
     return activity, None
 
