@@ -6,7 +6,8 @@ same run, and deliveries per second fanning one activity out to 1,000 followers 
 
 Inbox: gunicorn serves the project as ``bench/run.py`` does (DEBUG off, loopback); a stub actor
 server holds the signer's actor document; ``--requests`` distinct Like activities are signed
-beforehand and wrk POSTs them to the shared inbox in turn (a Lua script), each answer must be 202.
+beforehand and wrk POSTs them to the shared inbox in turn (a Lua script), each answer must be 202,
+each a new activity (a replay is answered without a write: the rounds never send one twice).
 Tasks go to the broker named by CELERY_BROKER_URL, or to an in-memory one: the figure is what the
 inbox accepts, not what the ``inbox`` workers process.
 
@@ -49,12 +50,15 @@ LUA = textwrap.dedent(
       requests[#requests + 1] = {signature = signature, date = date, digest = digest, body = body}
     end
     file:close()
-    local counter, step = 0, 1
+    -- Each round has a file of its own: every POST is a new activity, never a replay (which the
+    -- inbox answers without writing anything).
+    local counter, step, wrapped = 0, 2, false
     function setup(thread) thread:set("offset", tostring(setup_count or 0)); setup_count = (setup_count or 0) + 1 end
-    function init(args) counter = tonumber(offset) or 0; step = 2 end
+    function init(args) counter = tonumber(offset) end
     function request()
-      counter = counter + step
+      if counter >= #requests and not wrapped then io.stderr:write("wrapped\\n"); wrapped = true end
       local r = requests[(counter % #requests) + 1]
+      counter = counter + step
       return wrk.format("POST", "/inbox", {
         ["Host"] = "federation.localhost", ["Content-Type"] = "application/activity+json",
         ["Date"] = r.date, ["Digest"] = r.digest, ["Signature"] = r.signature}, r.body)
@@ -121,13 +125,12 @@ def start_stubs(ports, docs):
     return process
 
 
-def signed_requests(path, actor_url, count):
+def signed_requests(path, actor_url, count, private_pem, first=0):
     """Write ``count`` distinct signed Like activities for the shared inbox to ``path`` (4 lines each)."""
-    from apps.federation import keys, signatures
+    from apps.federation import signatures
 
-    private_pem, public_pem = keys.generate_keypair()
     with path.open("w") as out:
-        for number in range(count):
+        for number in range(first, first + count):
             body = json.dumps(
                 {"id": f"{actor_url}/likes/{number}", "type": "Like", "actor": actor_url, "object": "http://x.test/1"},
                 separators=(",", ":"),
@@ -141,7 +144,6 @@ def signed_requests(path, actor_url, count):
                 headers={"Content-Type": "application/activity+json"},
             )
             out.write(f"{headers['Signature']}\n{headers['Date']}\n{headers['Digest']}\n{body.decode()}\n")
-    return public_pem
 
 
 def actor_doc(actor_url, public_pem, shared_inbox=None):
@@ -158,9 +160,10 @@ def actor_doc(actor_url, public_pem, shared_inbox=None):
 
 def wrk_post(port, script, requests_file, duration, connections):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(script), f"http://127.0.0.1:{port}/inbox"]
-    done = subprocess.run(  # noqa: S603
-        command, capture_output=True, text=True, check=True, env={**os.environ, "BENCH_REQUESTS": str(requests_file)}
-    )
+    env = {**os.environ, "BENCH_REQUESTS": str(requests_file)}
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)  # noqa: S603
+    if "wrapped" in done.stderr:
+        sys.exit(f"a round needed more than the {requests_file.name} signed activities: raise --requests")
     refused = done.stderr.count("status ")
     return wrk_result(done.stdout), refused
 
@@ -205,11 +208,11 @@ def process_cpu():
 
 
 def measure(load, *args):
-    """Run ``load(*args)``; return the rate, the CPU µs per request of each group, and the refusals."""
+    """Run ``load(*args)``; return the rate, the CPU µs per request of each group, the refusals, the requests made."""
     before = process_cpu()
     (rate, made), refused = load(*args)
     after = process_cpu()
-    return rate, {group: (after[group] - before[group]) * 1e6 / made for group in after}, refused
+    return rate, {group: (after[group] - before[group]) * 1e6 / made for group in after}, refused, made
 
 
 def cpu_line(costs):
@@ -220,8 +223,13 @@ def bench_inbox(options, env, var_dir):
     """Return ``(healthz, inbox, stored activities)``: ``measure``'s result per round for each case."""
     stub_port = free_port()
     actor_url = f"http://127.0.0.1:{stub_port}/users/bench"
-    requests_file = var_dir / "requests.txt"
-    public_pem = signed_requests(requests_file, actor_url, options.requests)
+    from apps.federation import keys
+
+    per_round = options.requests or options.duration * 3000
+    private_pem, public_pem = keys.generate_keypair()
+    requests_files = [var_dir / f"requests-{round_}.txt" for round_ in range(options.rounds)]
+    for round_, requests_file in enumerate(requests_files):
+        signed_requests(requests_file, actor_url, per_round, private_pem, first=round_ * per_round)
     stubs = start_stubs([stub_port], {"/users/bench": actor_doc(actor_url, public_pem)})
     script = var_dir / "inbox.lua"
     script.write_text(LUA)
@@ -232,7 +240,7 @@ def bench_inbox(options, env, var_dir):
     try:
         wait_until_up(port)
         healthz, inbox = [], []
-        for _round in range(options.rounds):
+        for requests_file in requests_files:
             healthz.append(measure(wrk_get, port, options.duration, options.connections))
             inbox.append(measure(wrk_post, port, script, requests_file, options.duration, options.connections))
             assert inbox[-1][2] == 0, f"{inbox[-1][2]} inbox POSTs were not answered 202"
@@ -244,6 +252,8 @@ def bench_inbox(options, env, var_dir):
     from apps.federation.models import APActivity
 
     stored = APActivity.objects.filter(actor_url=actor_url).count()
+    answered = sum(run[3] for run in inbox)
+    assert stored >= answered, f"{answered} POSTs answered 202 but {stored} stored: some were replays"
     return healthz, inbox, stored
 
 
@@ -328,7 +338,9 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker, as docker/gunicorn.conf.py")
-    parser.add_argument("--requests", type=int, default=20_000, help="distinct signed activities to send in turn")
+    parser.add_argument(
+        "--requests", type=int, help="distinct signed activities signed beforehand per round (default: duration * 3000)"
+    )
     parser.add_argument("--senders", type=int, default=16, help="threads making deliveries")
     parser.add_argument("--inbox-only", action="store_true", help="measure the inbox, not the fan-out")
     options = parser.parse_args()

@@ -99,7 +99,10 @@ def main():
         stub_port = free_port()
         actor_url = f"http://127.0.0.1:{stub_port}/users/profile{int(time.time())}"
         requests_file = var_dir / "requests.txt"
-        public_pem = signed_requests(requests_file, actor_url, 2 * options.requests + 1)
+        from apps.federation import keys
+
+        private_pem, public_pem = keys.generate_keypair()
+        signed_requests(requests_file, actor_url, 2 * options.requests + 1, private_pem)
         stubs = start_stubs([stub_port], {"/users/" + actor_url.rsplit("/", 1)[1]: actor_doc(actor_url, public_pem)})
         from django.core.wsgi import get_wsgi_application
 
