@@ -9,8 +9,9 @@ two steps so that a request can be refused before any key is fetched: ``inspect`
 ``Signature`` header and checks everything that needs no key (algorithm, which headers are signed,
 the body's Digest, the date window); ``verify`` then checks the signature with the signer's key.
 
-What draft-cavage shares with RFC 9421 (the refusal, the date window, the signer's key) is kept in
-``signature_rules``.
+A request that carries ``Signature-Input`` speaks RFC 9421 instead (Mastodon 4.4+ accepts it, and
+may send it): both steps hand it to ``message_signatures``, under the same rules
+(``signature_rules``).
 """
 
 import base64
@@ -26,6 +27,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from . import message_signatures
 from .signature_rules import SignatureError, check_window, public_key
 
 __all__ = [
@@ -52,10 +54,11 @@ class SignedRequest:
     path: str  # with the query string, as it was requested
     headers: dict
     body: bytes = b""
+    scheme: str = "https"  # how the request reached us: RFC 9421's @target-uri and @scheme sign it
 
     @classmethod
-    def build(cls, method, path, headers, body=b""):
-        return cls(method.lower(), path, {key.lower(): value for key, value in headers.items()}, body)
+    def build(cls, method, path, headers, body=b"", scheme="https"):
+        return cls(method.lower(), path, {key.lower(): value for key, value in headers.items()}, body, scheme)
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,8 @@ def inspect(request, *, now=None, require_digest=None):
     ``require_digest`` defaults to "when the request has a body", as inbox POSTs do.
     """
     now = now or datetime.now(UTC)
+    if "signature-input" in request.headers:
+        return message_signatures.inspect(request, now=now, require_digest=require_digest)
     value = request.headers.get("signature")
     if not value:
         raise SignatureError("signature_missing", "The request is not signed (no Signature header).")
@@ -220,6 +225,8 @@ def verify(params, request, public_key_pem):
     Peers often sign ``host`` without the port they connected to, so when the Host header carries
     a port the bare host name is tried as well.
     """
+    if isinstance(params, message_signatures.MessageSignature):
+        return message_signatures.verify(params, request, public_key_pem)
     key = public_key(public_key_pem)
     hosts = [request.headers.get("host", "")]
     if ":" in hosts[0] and not hosts[0].endswith("]"):
