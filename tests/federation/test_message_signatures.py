@@ -478,3 +478,23 @@ def test_a_signed_scheme_must_be_the_requests(keys):
     assert refused(SignedRequest("post", request.path, request.headers, request.body, "http"), keys[1]) == (
         "signature_invalid"
     )
+
+
+def test_a_created_time_out_of_any_range_is_refused_not_raised(keys):
+    request = mastodon_signed_post(keys[0])
+    created = request.headers["signature-input"].split(";created=")[1].split(";")[0]
+    edited = changed(request, Signature_Input=request.headers["signature-input"].replace(created, "9" * 15))
+
+    with pytest.raises(SignatureError) as raised:
+        signatures.inspect(edited)
+    assert raised.value.code == "date_invalid"
+
+
+def test_a_covered_value_that_cannot_be_in_a_signature_base_is_refused(keys):
+    request = mastodon_signed_post(keys[0])
+    covering_name = request.headers["signature-input"].replace('"@target-uri"', '"@target-uri" "x-name"')
+    edited = changed(request, Signature_Input=covering_name, X_Name="Zoë")
+
+    with pytest.raises(SignatureError) as raised:
+        signatures.inspect(edited)
+    assert raised.value.code == "component_invalid"
