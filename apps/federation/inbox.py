@@ -176,7 +176,7 @@ def receive(request, recipient=None):
     body = request.read(MAX_BODY + 1)
     if len(body) > MAX_BODY:
         return _refuse(413, "body_too_large", f"Inbox bodies are limited to {MAX_BODY} bytes.")
-    signed = SignedRequest.build(request.method, request.get_full_path(), request.headers, body)
+    signed = SignedRequest.build(request.method, request.get_full_path(), request.headers, body, request.scheme)
     try:
         params = inspect(signed)
     except SignatureError as exc:

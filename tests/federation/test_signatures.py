@@ -195,3 +195,22 @@ def test_a_signed_header_missing_from_the_request_is_refused(keys):
     headers = {key: value for key, value in request.headers.items() if key != "date"}
 
     assert refused(SignedRequest(request.method, request.path, headers, BODY), keys[1]) == "header_missing"
+
+
+def test_a_created_time_beyond_any_date_is_refused_not_raised():
+    body = BODY
+    header = (
+        'keyId="https://mastodon.example/users/ana#main-key",algorithm="hs2019",'
+        'headers="(request-target) host (created) digest",created=99999999999999,signature="AAAA"'
+    )
+    request = SignedRequest.build(
+        "POST",
+        "/actors/alice/inbox",
+        {"Host": "federation.coop.example", "Digest": signatures.digest(body), "Signature": header},
+        body,
+    )
+
+    with pytest.raises(SignatureError) as raised:
+        signatures.inspect(request)
+
+    assert raised.value.code == "date_invalid"
