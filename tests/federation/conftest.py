@@ -4,6 +4,7 @@ from apps.federation import actors, keys, tasks
 from apps.federation.cache import forget_all_remembered
 
 from .peers import compact_doc, serve
+from .remote import RemoteActor
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +58,17 @@ def shop(private_allowed, settings, httpserver):
     url = httpserver.url_for("/actors/shop")
     serve(httpserver, "/actors/shop", compact_doc(url))
     return url
+
+
+@pytest.fixture
+def ana(private_allowed, httpserver):
+    """A remote actor on a local peer server, whose inbox takes what we send it (202)."""
+    actor = RemoteActor(httpserver).serve()
+    httpserver.expect_request("/inbox", method="POST").respond_with_data("", status=202)
+    return actor
+
+
+@pytest.fixture
+def blog(site_client):
+    """The test client on the blog's host."""
+    return site_client("blog")

@@ -21,12 +21,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 
 @pytest.fixture
-def ana(private_allowed, httpserver):
-    httpserver.expect_request("/inbox", method="POST").respond_with_data("", status=202)
-    return RemoteActor(httpserver).serve()
-
-
-@pytest.fixture
 def send(ana, site_client, django_capture_on_commit_callbacks):
     client = site_client("federation")
 

@@ -8,8 +8,6 @@ from apps.core.errors import RoseAshError
 from apps.federation import services
 from apps.federation.models import APActivity, Delivery, Follow, Note, Notification
 
-from .remote import RemoteActor
-
 BLOG = "http://blog.localhost/actors/blog"
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
@@ -18,12 +16,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 @pytest.fixture
 def bob(django_user_model):
     return django_user_model.objects.create_user("bob", "bob@example.org", "a-long-pass-phrase")
-
-
-@pytest.fixture
-def ana(private_allowed, httpserver):
-    httpserver.expect_request("/inbox", method="POST").respond_with_data("", status=202)
-    return RemoteActor(httpserver).serve()
 
 
 def remote_note(ana, **fields):

@@ -34,18 +34,6 @@ def _in_process_tasks(request):
         request.getfixturevalue("eager_tasks")
 
 
-@pytest.fixture
-def ana(private_allowed, httpserver):
-    actor = RemoteActor(httpserver).serve()
-    httpserver.expect_request("/inbox", method="POST").respond_with_data("", status=202)
-    return actor
-
-
-@pytest.fixture
-def blog(site_client):
-    return site_client("blog")
-
-
 def test_a_signed_follow_of_a_site_actor_is_stored_accepted_and_answered_with_an_accept(
     ana, blog, httpserver, django_capture_on_commit_callbacks
 ):

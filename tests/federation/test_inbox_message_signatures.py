@@ -29,18 +29,6 @@ def _in_process_tasks(eager_tasks):
     """Tasks run in this process."""
 
 
-@pytest.fixture
-def ana(private_allowed, httpserver):
-    actor = RemoteActor(httpserver).serve()
-    httpserver.expect_request("/inbox", method="POST").respond_with_data("", status=202)
-    return actor
-
-
-@pytest.fixture
-def blog(site_client):
-    return site_client("blog")
-
-
 def signed_headers(
     actor,
     body,

@@ -17,6 +17,8 @@ from apps.federation import message_signatures, signatures
 from apps.federation.keys import generate_keypair
 from apps.federation.signatures import SignatureError, SignedRequest
 
+from .verifying import accept, refused
+
 KEY_ID = "https://mastodon.example/users/ana#main-key"
 INBOX = "https://federation.coop.example/actors/alice/inbox"
 BODY = b'{"type":"Follow","actor":"https://mastodon.example/users/ana"}'
@@ -153,17 +155,6 @@ def changed(request, *, body=None, **headers):
     merged = {**request.headers, **{name.replace("_", "-").lower(): value for name, value in headers.items()}}
     merged = {name: value for name, value in merged.items() if value is not None}
     return SignedRequest(request.method, request.path, merged, request.body if body is None else body, request.scheme)
-
-
-def accept(request, public_pem, **kwargs):
-    params = signatures.inspect(request, **kwargs)
-    return signatures.verify(params, request, public_pem)
-
-
-def refused(request, public_pem, **kwargs):
-    with pytest.raises(SignatureError) as raised:
-        accept(request, public_pem, **kwargs)
-    return raised.value.code
 
 
 # --- RFC 9421 Appendix B ---

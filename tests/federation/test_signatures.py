@@ -15,6 +15,8 @@ from apps.federation import signatures
 from apps.federation.keys import generate_keypair
 from apps.federation.signatures import SignatureError, SignedRequest
 
+from .verifying import accept, refused
+
 KEY_ID = "https://mastodon.example/users/ana#main-key"
 INBOX = "https://federation.coop.example/actors/alice/inbox"
 BODY = b'{"type":"Follow","actor":"https://mastodon.example/users/ana"}'
@@ -43,17 +45,6 @@ def mastodon_signed_post(private_pem, *, body=BODY, date=None, headers=("(reques
     )
     signed = signer.sign(sent, host="federation.coop.example", method="POST", path="/actors/alice/inbox")
     return SignedRequest.build("POST", "/actors/alice/inbox", signed, body)
-
-
-def accept(request, public_pem, **kwargs):
-    params = signatures.inspect(request, **kwargs)
-    return signatures.verify(params, request, public_pem)
-
-
-def refused(request, public_pem, **kwargs):
-    with pytest.raises(SignatureError) as raised:
-        accept(request, public_pem, **kwargs)
-    return raised.value.code
 
 
 def test_a_request_signed_by_an_independent_implementation_verifies(keys):
