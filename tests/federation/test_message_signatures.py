@@ -9,15 +9,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
 from apps.federation import message_signatures, signatures
 from apps.federation.keys import generate_keypair
 from apps.federation.signatures import SignatureError, SignedRequest
 
-from .verifying import accept, refused
+from .verifying import accept, ec_public_pem, refused
 
 KEY_ID = "https://mastodon.example/users/ana#main-key"
 INBOX = "https://federation.coop.example/actors/alice/inbox"
@@ -446,14 +444,7 @@ def test_a_forged_signature_value_does_not_verify(keys):
 
 
 def test_a_non_rsa_key_is_refused(keys):
-    ec_public = (
-        ec.generate_private_key(ec.SECP256R1())
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-
-    assert refused(mastodon_signed_post(keys[0]), ec_public) == "key_invalid"
+    assert refused(mastodon_signed_post(keys[0]), ec_public_pem()) == "key_invalid"
 
 
 def test_a_signed_method_must_be_the_requests(keys):

@@ -8,14 +8,12 @@ from email.utils import format_datetime
 
 import httpsig
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from apps.federation import signatures
 from apps.federation.keys import generate_keypair
 from apps.federation.signatures import SignatureError, SignedRequest
 
-from .verifying import accept, refused
+from .verifying import accept, ec_public_pem, refused
 
 KEY_ID = "https://mastodon.example/users/ana#main-key"
 INBOX = "https://federation.coop.example/actors/alice/inbox"
@@ -161,14 +159,7 @@ def test_another_key_does_not_verify(keys, other_keys):
 
 
 def test_a_non_rsa_key_is_refused(keys):
-    ec_public = (
-        ec.generate_private_key(ec.SECP256R1())
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-
-    assert refused(mastodon_signed_post(keys[0]), ec_public) == "key_invalid"
+    assert refused(mastodon_signed_post(keys[0]), ec_public_pem()) == "key_invalid"
 
 
 @pytest.mark.parametrize(

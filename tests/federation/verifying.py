@@ -1,6 +1,8 @@
 """Verifying a request the way the inbox does, for the signature tests of both dialects."""
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from apps.federation import signatures
 from apps.federation.signatures import SignatureError
@@ -17,3 +19,9 @@ def refused(request, public_pem, **kwargs):
     with pytest.raises(SignatureError) as raised:
         accept(request, public_pem, **kwargs)
     return raised.value.code
+
+
+def ec_public_pem():
+    """Return the PEM of a new elliptic-curve public key, a kind of key we do not verify with."""
+    public = ec.generate_private_key(ec.SECP256R1()).public_key()
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
