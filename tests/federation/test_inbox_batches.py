@@ -284,3 +284,34 @@ def test_an_actor_another_worker_holds_is_passed_over_and_the_others_are_handled
 
     assert set(APActivity.objects.inbound().values_list("state", flat=True)) == {"done"}
     assert not Follow.objects.filter(follower_url=ANA).exists()  # the Follow, then its Undo
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_real_workers_share_a_backlog_and_keep_each_actors_order():
+    """Eight actors each Follow and Undo ten times, interleaved; two workers run overlapping batches."""
+    from roseash.celery import app
+    from tests.workers import celery_worker
+
+    actors = [f"http://peer{n}.test/users/u{n}" for n in range(8)]
+    rows = []
+    for pair in range(10):
+        for actor in actors:
+            follow_id = f"{actor}/follows/{pair}"
+            follow = {"id": follow_id, "type": "Follow", "actor": actor, "object": BLOG}
+            undo = {"id": f"{actor}/undos/{pair}", "type": "Undo", "actor": actor, "object": follow}
+            rows += [(actor, follow), (actor, undo)]
+    APActivity.objects.bulk_create(
+        APActivity(activity_id=payload["id"], direction="in", type=payload["type"], actor_url=actor, payload=payload)
+        for actor, payload in rows
+    )
+
+    with celery_worker(queues=("inbox",)), celery_worker(queues=("inbox",)):
+        for _ in range(2):
+            app.send_task("federation.process_pending_inbound")
+        deadline = time.monotonic() + 90
+        while APActivity.objects.inbound().filter(state="pending").exists():
+            assert time.monotonic() < deadline, "the workers did not process the backlog"
+            time.sleep(0.2)
+
+    assert set(APActivity.objects.inbound().values_list("state", flat=True)) == {"done"}
+    assert not Follow.objects.exists()  # every Undo came after its Follow
