@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def postgresql():
     if connection.vendor != "postgresql":
-        pytest.skip("checks the PostgreSQL backend (DATABASE_URL on PostgreSQL, as CI runs)")
+        pytest.skip("PostgreSQL only: this is its engine; SQLite has no server to end a connection (CI runs it)")
     connection.ensure_connection()
     yield connection
     connection.close()  # the tests end or close it: the teardown's flush starts afresh

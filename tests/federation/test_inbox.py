@@ -356,7 +356,7 @@ def test_a_connection_the_database_closed_is_replaced_before_the_request_uses_it
     from django.db import close_old_connections, connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("ends a PostgreSQL server connection (DATABASE_URL on PostgreSQL, as CI runs)")
+        pytest.skip("PostgreSQL only: SQLite has no server to end a connection (CI runs it)")
     connection.ensure_connection()
     doomed = connection.connection.info.backend_pid
     other = connection.copy()
