@@ -174,7 +174,36 @@ def _json_object(answer):
         raise _Invalid(f"the body is not JSON ({exc})") from exc
     if not isinstance(document, dict):
         raise _Invalid("the document is not a JSON object")
+    if not _storable(document):
+        raise _Invalid("the document holds U+0000 or a lone surrogate, which no database text can")
     return document
+
+
+def _storable(value):
+    """
+    Whether every string in ``value``, keys included, can be database text.
+
+    JSON may escape U+0000 and lone surrogates, and Python reads them, but PostgreSQL refuses them
+    (and a peer that stores its data there never serves them): kept, one would fail the write of
+    the peer's actor, or the note, on every request that needs it.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return False
+            if not item.isascii():
+                try:
+                    item.encode()
+                except UnicodeEncodeError:
+                    return False
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def _http_url(value, field, required=True):

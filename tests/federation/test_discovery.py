@@ -1,5 +1,6 @@
 """Discovery against real local HTTP servers: every outcome of ``fetch`` and of finding a peer's URL."""
 
+import json
 import time
 
 import pytest
@@ -157,6 +158,14 @@ def test_an_unreadable_or_mislabelled_body_is_a_bad_actor_doc(private_allowed, h
     serve(httpserver, "/actors/shop", body or compact_doc(url), content_type)
 
     assert reason in bad_reason(fetch(url))
+
+
+@pytest.mark.parametrize("name", ["Shop\u0000", "a lone \ud800 surrogate"], ids=["nul", "lone-surrogate"])
+def test_text_no_database_can_hold_makes_a_bad_actor_doc(private_allowed, httpserver, name):
+    url = httpserver.url_for("/actors/shop")
+    serve(httpserver, "/actors/shop", json.dumps(compact_doc(url, name=name)).encode())
+
+    assert "U+0000 or a lone surrogate" in bad_reason(fetch(url))
 
 
 def test_an_id_other_than_the_url_fetched_is_a_bad_actor_doc(private_allowed, httpserver):

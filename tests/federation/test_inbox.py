@@ -374,3 +374,14 @@ def test_a_connection_the_database_closed_is_replaced_before_the_request_uses_it
     assert response.status_code == 202
     assert connection.connection.info.backend_pid != doomed
     assert APActivity.objects.filter(activity_id=follow["id"]).exists()
+
+
+def test_a_signer_whose_actor_document_no_database_can_hold_is_refused_with_401(private_allowed, httpserver, blog):
+    """A NUL in a peer's name must not make every POST of that peer a 500 (storing the peer failed)."""
+    eve = RemoteActor(httpserver, name="eve").serve(name="Eve\u0000")
+
+    response = eve.post(blog, BLOG_INBOX, eve.activity("Follow", BLOG_ACTOR))
+
+    assert response.status_code == 401
+    assert json.loads(response.content)["error"] == "actor_unavailable"
+    assert not APActivity.objects.exists()
