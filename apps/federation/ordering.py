@@ -8,7 +8,9 @@ transaction-level advisory lock keyed on the actor's URL, released at commit. A 
 an actor held by another worker passes over that actor's activities for the rest of its pass (the
 holder, walking the same id order, comes to them after the one it holds); other actors' activities
 it handles meanwhile. Several ``inbox`` workers therefore share a backlog without reordering any
-actor's activities.
+actor's activities. When the holder is not a batch but one activity's own task (a retry, a row
+waiting to fetch what it needs), the rows passed over wait for the next batch: the next kick, or
+the minutely sweep.
 
 SQLite takes one writer at a time, and development runs tasks in the request: nothing to hold there.
 """
