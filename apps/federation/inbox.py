@@ -69,6 +69,20 @@ def _http_host(value):
     return parts.hostname if parts is not None and parts.scheme in ("http", "https") else None
 
 
+def _headers(environ):
+    """
+    Return the request's headers with lower-case names, from its WSGI environ.
+
+    What ``request.headers`` holds, lower-cased: built in one pass, as every inbox POST needs them
+    all (the signed ones are named by the peer).
+    """
+    headers = {name[5:].replace("_", "-").lower(): value for name, value in environ.items() if name[:5] == "HTTP_"}
+    for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if name in environ:
+            headers[name.replace("_", "-").lower()] = environ[name]
+    return headers
+
+
 def _refuse_constant(name):
     raise ValueError(f"{name} is not JSON")
 
@@ -176,7 +190,8 @@ def receive(request, recipient=None):
     body = request.read(MAX_BODY + 1)
     if len(body) > MAX_BODY:
         return _refuse(413, "body_too_large", f"Inbox bodies are limited to {MAX_BODY} bytes.")
-    signed = SignedRequest.build(request.method, request.get_full_path(), request.headers, body, request.scheme)
+    headers = _headers(request.META)
+    signed = SignedRequest(request.method.lower(), request.get_full_path(), headers, body, request.scheme)
     try:
         params = inspect(signed)
     except SignatureError as exc:

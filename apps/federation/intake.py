@@ -7,9 +7,11 @@ more than everything else the request does. So the threads of a web process writ
 databases do with their own commits. A thread with a row to write joins the queue; if no thread of
 the process is writing it leads, taking every row queued (its own among them) into one multi-row
 ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on its own connection, then passes the lead to
-the first row queued meanwhile and wakes the rows it wrote. An idle inbox writes each row at once,
-as before; a busy one writes what arrived during the previous write. No row waits for a timer, and
-every request still answers only once its own row is committed.
+the first row queued meanwhile and wakes the rows it wrote. Before taking the queue a leader yields
+the interpreter once: on a busy process the threads about to queue their rows get to join this
+group rather than the next (fewer INSERTs, and less CPU per row in the web process as in the
+database); on an idle one nothing else runs and the row is written at once. No row waits for a
+timer, and every request still answers only once its own row is committed.
 
 A group the database refuses (a value it cannot hold, rare since ``inbox.parse`` refused most) is
 written again row by row, so that only the row at fault fails. Inside a transaction (the caller's
@@ -18,6 +20,7 @@ written again row by row, so that only the row at fault fails. Inside a transact
 
 import functools
 import threading
+import time
 
 from django.db import DatabaseError, connection, transaction
 
@@ -40,7 +43,7 @@ class _Row:
         self.inserted = None  # True or False once written
         self.error = None  # or the exception that kept it from being written
         self.leads = False
-        self.woken = None  # an Event, made only for a row that waits
+        self.woken = None  # for a row that waits: a lock held until the row is written or leads
 
     def outcome(self):
         if self.error is not None:
@@ -84,10 +87,12 @@ def write(values):
         _Queue.rows.append(row)
         row.leads = not _Queue.writing
         if not row.leads:
-            row.woken = threading.Event()
+            row.woken = threading.Lock()
+            row.woken.acquire()
         _Queue.writing = True
     if not row.leads:
-        row.woken.wait()
+        row.woken.acquire()  # released once, by the leader that wrote the row or handed it the lead
+        row.woken = None
     if row.leads:
         _lead()
     return row.outcome()
@@ -95,6 +100,7 @@ def write(values):
 
 def _lead():
     """Write what is queued (this thread's row among it), then hand the lead on or give it up."""
+    time.sleep(0)  # let the threads about to queue a row join this group (see above)
     with _Queue.lock:
         group, _Queue.rows[:] = _Queue.rows[:MAX_GROUP], _Queue.rows[MAX_GROUP:]
     try:
@@ -107,12 +113,12 @@ def _lead():
         with _Queue.lock:
             if _Queue.rows:
                 _Queue.rows[0].leads = True
-                _Queue.rows[0].woken.set()
+                _Queue.rows[0].woken.release()
             else:
                 _Queue.writing = False
         for row in group:
             if row.woken is not None:
-                row.woken.set()
+                row.woken.release()
 
 
 def _write_group(group):
