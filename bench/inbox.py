@@ -2,14 +2,15 @@
 Benchmark federation's traffic: signed inbox POSTs accepted per second against ``/healthz`` in the
 same run, and deliveries per second fanning one activity out to 1,000 followers over 50 peer hosts.
 
-    .venv/bin/python bench/inbox.py [--duration 10] [--rounds 3] [--connections 32] [--workers 2]
+    .venv/bin/python bench/inbox.py [--duration 10] [--rounds 3] [--connections 32] [--workers 2] [--cores split]
 
 Inbox: gunicorn serves the project as ``bench/run.py`` does (DEBUG off, loopback); a stub actor
 server holds the signer's actor document; ``--requests`` distinct Like activities are signed
 beforehand and wrk POSTs them to the shared inbox in turn (a Lua script), each answer must be 202,
 each a new activity (a replay is answered without a write: the rounds never send one twice).
 Tasks go to the broker named by CELERY_BROKER_URL, or to an in-memory one: the figure is what the
-inbox accepts, not what the ``inbox`` workers process.
+inbox accepts, not what the ``inbox`` workers process. The web processes and wrk run on CPUs of
+their own (``Placement``), unless ``--cores shared``.
 
 Delivery: 50 stub peer servers (another process, each its own host ``peerN.bench.test`` mapped to
 loopback by ROSEASH_RESOLVE) answer 202; 1,000 remote followers of the blog actor are spread over
@@ -21,6 +22,7 @@ DATABASE_URL / REDIS_URL are used when set (a database of its own: it is migrate
 """
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -104,6 +106,35 @@ STUB_SERVERS = textwrap.dedent(
 )
 
 
+class Placement:
+    """
+    The CPUs the web processes and wrk run on (None: wherever the kernel puts them).
+
+    Split by default: the web processes on one half of the CPUs, wrk on the other, so that the load
+    generator, which in production is the rest of the fediverse, does not take the CPU the server
+    is measured on. PostgreSQL and Redis are left where the kernel puts them.
+    """
+
+    web = None
+    load = None
+
+    @classmethod
+    def split(cls):
+        cpus = sorted(os.sched_getaffinity(0))
+        cls.web, cls.load = set(cpus[: len(cpus) // 2]), set(cpus[len(cpus) // 2 :])
+
+    @classmethod
+    def describe(cls):
+        if cls.web is None:
+            return "web, wrk, PostgreSQL and Redis share every CPU"
+        return f"web on CPU {sorted(cls.web)}, wrk on CPU {sorted(cls.load)}, PostgreSQL and Redis anywhere"
+
+
+def on_cpus(cpus):
+    """Return a ``preexec_fn`` keeping a child process, and what it forks, on ``cpus`` (None: anywhere)."""
+    return None if cpus is None else functools.partial(os.sched_setaffinity, 0, cpus)
+
+
 def django_setup(env):
     os.environ.update({**env, "DJANGO_SETTINGS_MODULE": "roseash.settings"})
     sys.path.insert(0, str(ROOT))
@@ -161,7 +192,8 @@ def actor_doc(actor_url, public_pem, shared_inbox=None):
 def wrk_post(port, script, requests_file, duration, connections):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(script), f"http://127.0.0.1:{port}/inbox"]
     env = {**os.environ, "BENCH_REQUESTS": str(requests_file)}
-    done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)  # noqa: S603
+    pinned = on_cpus(Placement.load)
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env=env, preexec_fn=pinned)  # noqa: S603
     if "wrapped" in done.stderr:
         sys.exit(f"a round needed more than the {requests_file.name} signed activities: raise --requests")
     refused = done.stderr.count("status ")
@@ -170,7 +202,8 @@ def wrk_post(port, script, requests_file, duration, connections):
 
 def wrk_get(port, duration, connections):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-H", "Host: federation.localhost"]
-    done = subprocess.run([*command, f"http://127.0.0.1:{port}/healthz"], capture_output=True, text=True, check=True)  # noqa: S603
+    command.append(f"http://127.0.0.1:{port}/healthz")
+    done = subprocess.run(command, capture_output=True, text=True, check=True, preexec_fn=on_cpus(Placement.load))  # noqa: S603
     return wrk_result(done.stdout), 0
 
 
@@ -238,7 +271,7 @@ def bench_inbox(options, env, var_dir):
     port = int(env["ROSEASH_PORT"])
     gunicorn = [sys.executable, "-m", "gunicorn", "roseash.wsgi", "-b", f"127.0.0.1:{port}"]
     gunicorn += ["-w", str(options.workers), "--threads", str(options.threads), "--log-level", "warning"]
-    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env)  # noqa: S603
+    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, preexec_fn=on_cpus(Placement.web))  # noqa: S603
     try:
         wait_until_up(port)
         # Not measured: the first requests of each worker load code lazily, the first POST fetches the actor.
@@ -342,7 +375,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker, as docker/gunicorn.conf.py")
+    parser.add_argument("--threads", type=int, default=16, help="threads per worker, as docker/gunicorn.conf.py")
+    parser.add_argument(
+        "--cores",
+        choices=("split", "shared"),
+        default="split",
+        help="web and wrk on CPUs of their own (split, the default) or all on every CPU (shared)",
+    )
     parser.add_argument(
         "--requests", type=int, help="distinct signed activities signed beforehand per round (default: duration * 3000)"
     )
@@ -351,6 +390,10 @@ def main():
     options = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
+    if options.cores == "split":
+        if len(os.sched_getaffinity(0)) < 2:
+            sys.exit("--cores split needs two CPUs or more: use --cores shared")
+        Placement.split()
     var_dir = Path(tempfile.mkdtemp(prefix="roseash-bench-inbox-"))
     try:
         env = environment(var_dir, free_port())
@@ -371,6 +414,7 @@ def main():
             f"gunicorn {options.workers} workers x {options.threads} threads,"
             f" wrk -t2 -c{options.connections} -d{options.duration}s, {options.rounds} rounds (medians)"
         )
+        print(Placement.describe())
         healthz, inbox, stored = bench_inbox(options, env, var_dir)
         healthz_rate, inbox_rate = (statistics.median(run[0] for run in case) for case in (healthz, inbox))
         # Each round's inbox rate against the /healthz rate measured just before it: the machine's
