@@ -1,7 +1,8 @@
 import pytest
 
-from apps.federation import actors, keys, tasks
+from apps.federation import actors, tasks
 from apps.federation.cache import forget_all_remembered
+from apps.federation.keys import forget_published_keys, generate_keypair
 
 from .peers import compact_doc, serve
 from .remote import RemoteActor
@@ -14,12 +15,12 @@ def _fresh_process_memory():
     each test's database starts afresh (and a kick left by a test with a real broker must not
     swallow the next test's eager one).
     """
-    keys.forget_published_keys()
+    forget_published_keys()
     actors.forget_members()
     forget_all_remembered()
     tasks.consume_kick()
     yield
-    keys.forget_published_keys()
+    forget_published_keys()
     actors.forget_members()
     forget_all_remembered()
 
@@ -72,3 +73,15 @@ def ana(private_allowed, httpserver):
 def blog(site_client):
     """The test client on the blog's host."""
     return site_client("blog")
+
+
+@pytest.fixture(scope="session")
+def keys():
+    """A signer's RSA key pair, ``(private_pem, public_pem)``: generating one takes a while."""
+    return generate_keypair()
+
+
+@pytest.fixture(scope="session")
+def other_keys():
+    """A second key pair, for signatures made with the wrong key."""
+    return generate_keypair()

@@ -12,7 +12,6 @@ import requests
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
 from apps.federation import message_signatures, signatures
-from apps.federation.keys import generate_keypair
 from apps.federation.signatures import SignatureError, SignedRequest
 
 from .verifying import accept, ec_public_pem, refused
@@ -93,16 +92,6 @@ RFC_EXAMPLES = {
         ),
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def keys():
-    return generate_keypair()
-
-
-@pytest.fixture(scope="module")
-def other_keys():
-    return generate_keypair()
 
 
 def rfc_request(example, **header_changes):

@@ -10,7 +10,6 @@ import httpsig
 import pytest
 
 from apps.federation import signatures
-from apps.federation.keys import generate_keypair
 from apps.federation.signatures import SignatureError, SignedRequest
 
 from .verifying import accept, ec_public_pem, refused
@@ -18,16 +17,6 @@ from .verifying import accept, ec_public_pem, refused
 KEY_ID = "https://mastodon.example/users/ana#main-key"
 INBOX = "https://federation.coop.example/actors/alice/inbox"
 BODY = b'{"type":"Follow","actor":"https://mastodon.example/users/ana"}'
-
-
-@pytest.fixture(scope="module")
-def keys():
-    return generate_keypair()
-
-
-@pytest.fixture(scope="module")
-def other_keys():
-    return generate_keypair()
 
 
 def mastodon_signed_post(private_pem, *, body=BODY, date=None, headers=("(request-target)", "host", "date", "digest")):
