@@ -158,7 +158,7 @@ def start_stubs(ports, docs):
 
 def signed_requests(path, actor_url, count, private_pem, first=0):
     """Write ``count`` distinct signed Like activities for the shared inbox to ``path`` (4 lines each)."""
-    from apps.federation import signatures
+    from apps.federation.signing import signatures
 
     with path.open("w") as out:
         for number in range(first, first + count):
@@ -256,7 +256,7 @@ def bench_inbox(options, env, var_dir):
     """Return ``(healthz, inbox, stored activities)``: ``measure``'s result per round for each case."""
     stub_port = free_port()
     actor_url = f"http://127.0.0.1:{stub_port}/users/bench"
-    from apps.federation import keys
+    from apps.federation.signing import keys
 
     per_round = options.requests or options.duration * 3000
     private_pem, public_pem = keys.generate_keypair()
@@ -302,8 +302,8 @@ def bench_delivery(options, shared):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from apps.federation import outbox
     from apps.federation.models import APActivity, Delivery, Follow, PeerActor
+    from apps.federation.outbound import outbox
 
     for attempt in range(3):  # free_port's ports may be taken by others before the stubs bind them
         ports = [free_port() for _ in range(PEER_HOSTS)]
@@ -353,7 +353,7 @@ def bench_delivery(options, shared):
 
         def send(pk):
             try:
-                return outbox.deliver(pk)[0]
+                return outbox.attempt_delivery(pk)[0]
             finally:
                 connection.close()
 

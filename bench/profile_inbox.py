@@ -99,7 +99,7 @@ def main():
         stub_port = free_port()
         actor_url = f"http://127.0.0.1:{stub_port}/users/profile{int(time.time())}"
         requests_file = var_dir / "requests.txt"
-        from apps.federation import keys
+        from apps.federation.signing import keys
 
         private_pem, public_pem = keys.generate_keypair()
         signed_requests(requests_file, actor_url, 2 * options.requests + 1, private_pem)

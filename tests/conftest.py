@@ -1,8 +1,18 @@
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 
 from apps.core.sites import get_site
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """
+    Hash the tests' passwords with a fast hasher: PBKDF2's deliberate cost was most of the suite's
+    setup time. Servers the tests start in subprocesses keep the real hashers.
+    """
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -7,4 +7,4 @@ class AccountConfig(AppConfig):
     verbose_name = "Members"
 
     def ready(self):
-        from . import checks, signals  # noqa: F401  (registers system checks and signal receivers)
+        from . import checks, fragments, signals  # noqa: F401  (registers system checks, fragments, signal receivers)

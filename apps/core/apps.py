@@ -13,4 +13,4 @@ class CoreConfig(AppConfig):
         from .site_rows import sync_site_rows
 
         post_migrate.connect(sync_site_rows, sender=apps.get_app_config("sites"), dispatch_uid="roseash.sync_site_rows")
-        autodiscover_modules("fragments", "demo")
+        autodiscover_modules("demo")  # fragments are imported by their own apps' ready()

@@ -6,7 +6,22 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from .fragments import unknown_vary_keys
+
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+@register()
+def check_fragments(app_configs, **kwargs):
+    """Every fragment's vary keys must be registered by some app, or it could not be cached per viewer."""
+    return [
+        Error(
+            f"Fragment {name!r} varies on {', '.join(keys)}, which no app registers.",
+            hint="Register each with apps.core.fragments.vary_key() in the AppConfig.ready() of the app it belongs to.",
+            id="roseash.E010",
+        )
+        for name, keys in unknown_vary_keys().items()
+    ]
 
 
 @register()

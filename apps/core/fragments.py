@@ -1,7 +1,7 @@
 """
 Fragments: pieces of one site's UI shown on another (the cart badge in the blog's header).
 
-An app registers a fragment in its ``fragments.py``::
+An app registers a fragment in its ``fragments.py``, which its ``AppConfig.ready()`` imports::
 
     @fragment("cart.badge", vary=("cart",), ttl=30)
     def badge(context):
@@ -9,7 +9,10 @@ An app registers a fragment in its ``fragments.py``::
 
 The ``{% fragment "cart.badge" %}`` tag renders it in-process through the cache; the cache key
 holds exactly the vary values the fragment declares, so two members never share an answer that
-depends on who they are. Split deployments fetch the same fragment from
+depends on who they are. An app whose fragments vary on something new registers how to read it
+from a request with ``vary_key`` in its own ``ready()``; since apps get ready in any order, a
+fragment's vary keys are checked once all are, by a system check (``unknown_vary_keys``). Split
+deployments fetch the same fragment from
 ``/internal/fragments/<name>``, which answers only requests signed with the internal secret.
 """
 
@@ -34,6 +37,7 @@ __all__ = [
     "get_fragment",
     "render_fragment",
     "sign_fragment_request",
+    "unknown_vary_keys",
     "vary_key",
     "verify_fragment_request",
 ]
@@ -87,15 +91,22 @@ vary_key("site")(lambda request: getattr(request, "site_name", ""))
 
 def fragment(name, *, vary=(), ttl=60):
     """Register a fragment renderer under ``name``; ``vary`` names what its output depends on."""
-    unknown = [key for key in vary if key not in _vary_keys]
-    if unknown:
-        raise ValueError(f"Fragment {name!r} varies on unregistered keys {unknown}; register them with vary_key().")
 
     def register(render):
         _fragments[name] = Fragment(name, render, tuple(sorted(vary)), ttl)
         return render
 
     return register
+
+
+def unknown_vary_keys():
+    """Return ``{fragment name: [vary keys nobody registered]}`` for the fragments that have any."""
+    found = {}
+    for frag in _fragments.values():
+        unknown = [key for key in frag.vary if key not in _vary_keys]
+        if unknown:
+            found[frag.name] = unknown
+    return found
 
 
 def get_fragment(name):

@@ -17,11 +17,12 @@ from django.urls.exceptions import Resolver404
 
 from apps.core.sites import get_site, site_for_host
 
-from .keys import ALGORITHM
+from . import follow_policy
+from .signing.keys import ALGORITHM
+from .vocabulary import ACTOR_CONTEXT
 
 USER_SITE = "federation"
 ACTOR_DOC_VERSION = 1
-AS_CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
 PUBLIC_URLCONF_NAMESPACE = "activitypub"
 
 
@@ -38,6 +39,7 @@ class LocalActor:
     display_name: str
     summary: str
     site: str
+    approves_manually: bool = False  # members who approve each follower (``follow_policy``)
 
     @property
     def host(self):
@@ -96,7 +98,7 @@ def from_url(url):
     return find(site.name, match.kwargs["name"])
 
 
-def member_actor(member):
+def member_actor(member, *, approves_manually=False):
     """Return the ``LocalActor`` of a member (active or not: their past posts keep their id)."""
     return LocalActor(
         username=member.username,
@@ -104,6 +106,7 @@ def member_actor(member):
         display_name=member.get_full_name() or member.username,
         summary="",
         site=USER_SITE,
+        approves_manually=approves_manually,
     )
 
 
@@ -171,7 +174,7 @@ def _member(name, *, ignore_case=False):
         return None
     if not member.is_active:
         return GONE
-    return member_actor(member)
+    return member_actor(member, approves_manually=follow_policy.approves_manually(member.username))
 
 
 def as_activitystreams(actor, keys):
@@ -179,7 +182,7 @@ def as_activitystreams(actor, keys):
     actor_id = actor.id
     signing = keys[-1]
     return {
-        "@context": AS_CONTEXT,
+        "@context": ACTOR_CONTEXT,
         "id": actor_id,
         "type": actor.kind,
         "preferredUsername": actor.username,
@@ -191,7 +194,7 @@ def as_activitystreams(actor, keys):
         "followers": actor_id + "/followers",
         "following": actor_id + "/following",
         "endpoints": {"sharedInbox": actor.shared_inbox},
-        "manuallyApprovesFollowers": False,
+        "manuallyApprovesFollowers": actor.approves_manually,
         "discoverable": True,
         "publicKey": {"id": actor.key_id(signing), "owner": actor_id, "publicKeyPem": signing.public_key_pem},
     }

@@ -8,8 +8,10 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
 
-from . import keys, outbox, services
+from . import services
 from .models import PEER_FRESH_FOR, APActivity, Delivery, Follow, InstanceKey, Note, PeerActor
+from .outbound import outbox
+from .signing import keys
 from .tasks import enqueue_refresh, queue_work
 
 

@@ -7,4 +7,4 @@ class FederationConfig(AppConfig):
     verbose_name = "Federation"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, fragments  # noqa: F401  (registers the system checks and fragments)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.utils.module_loading import import_string
 
-from .discovery import PEER_NAME
+from .peers.discovery import PEER_NAME
 
 
 @register()

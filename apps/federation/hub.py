@@ -19,14 +19,16 @@ from django.utils import timezone
 from django.utils.html import escape, linebreaks, urlize
 
 from apps.core.errors import RoseAshError
+from apps.core.fragments import forget_fragment
 from apps.core.sites import site_for_host
 
-from . import actors, objects
-from .cache import lookup_or_fetch
-from .handlers import approves_automatically, send_decision
-from .models import PUBLIC, Boost, Follow, FollowerPolicy, Like, Note, Notification, PeerActor
-from .outbox import emit, new_id
+from . import actors, follow_policy, notes
+from .models import Boost, Follow, Like, Note, Notification, PeerActor
+from .outbound.outbox import emit, new_id, send_decision
+from .peers.directory import lookup_or_fetch
+from .vocabulary import PUBLIC
 
+UNREAD_FRAGMENT = "federation.unread"  # every site's header shows the unread count (``fragments``)
 PAGE_SIZE = 20
 MAX_PAGE = 100
 MAX_NOTE = 5000
@@ -203,19 +205,19 @@ def compose_note(member, content, *, summary="", visibility="public", in_reply_t
             in_reply_to=parent.object_id if parent else "",
             in_reply_to_note=parent,
         )
-        obj = objects.as_object(note)
+        obj = notes.as_object(note)
         recipients = set(mentions.values())
         if parent is not None:
             Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
             recipients.add(parent.author_url)
-            objects.notify(parent.author_member, Notification.Kind.REPLY, me, note=note)
+            notes.notify(parent.author_member, Notification.Kind.REPLY, me, note=note)
         if mentions:
             obj["tag"] = [{"type": "Mention", "href": url, "name": written} for written, url in mentions.items()]
             obj["cc"] = obj["cc"] + sorted(set(mentions.values()))
         for url in set(mentions.values()):
-            mentioned = objects.member_of(url)
+            mentioned = notes.member_of(url)
             if mentioned is not None and (parent is None or mentioned.pk != parent.author_member_id):
-                objects.notify(mentioned, Notification.Kind.MENTION, me, note=note)
+                notes.notify(mentioned, Notification.Kind.MENTION, me, note=note)
         emit(
             me,
             "Create",
@@ -239,7 +241,7 @@ def _react(member, note_id, model, counter, kind, activity_type, **addressing):
         )
         if created:
             Note.objects.filter(pk=note.pk).update(**{counter: F(counter) + 1})
-            objects.notify(note.author_member, kind, me, note=note)
+            notes.notify(note.author_member, kind, me, note=note)
             emit(me, activity_type, note.object_id, activity_id=activity_id, recipients=[note.author_url], **addressing)
     return reaction
 
@@ -270,7 +272,7 @@ def unlike(member, note_id):
 def _boost_addressing(member, note):
     return {
         "to": [PUBLIC],
-        "cc": [note.author_url, objects.followers_url(member_actor_url(member))],
+        "cc": [note.author_url, notes.followers_url(member_actor_url(member))],
         "to_followers": True,
     }
 
@@ -337,7 +339,7 @@ def follow(member, target):
             defaults={
                 "follower_member": member,
                 "activity_id": new_id(me, "follows"),
-                "followee_member": objects.member_of(followee_url) if local is not None else None,
+                "followee_member": notes.member_of(followee_url) if local is not None else None,
                 "followee_peer": PeerActor.objects.filter(actor_url=followee_url).first() if remote else None,
             },
         )
@@ -346,11 +348,11 @@ def follow(member, target):
         if not created:
             row.activity_id, row.state = new_id(me, "follows"), Follow.State.PENDING
         if local is not None:
-            if approves_automatically(local):
+            if follow_policy.approves_automatically(local):
                 row.state, row.decided_at = Follow.State.ACCEPTED, timezone.now()
-                objects.notify(row.followee_member, Notification.Kind.FOLLOW, me, follow=row)
+                notes.notify(row.followee_member, Notification.Kind.FOLLOW, me, follow=row)
             else:
-                objects.notify(row.followee_member, Notification.Kind.FOLLOW_REQUEST, me, follow=row)
+                notes.notify(row.followee_member, Notification.Kind.FOLLOW_REQUEST, me, follow=row)
         else:
             emit(me, "Follow", followee_url, to=[followee_url], recipients=[followee_url], activity_id=row.activity_id)
         row.save()
@@ -418,16 +420,6 @@ def reject_follow(member, follow_id):
     return _decide(member, follow_id, Follow.State.REJECTED, "Reject", [Follow.State.PENDING, Follow.State.ACCEPTED])
 
 
-def follower_policy(member):
-    """Return True when ``member`` approves followers manually, False when they are accepted automatically."""
-    return FollowerPolicy.objects.filter(member=member, approve_manually=True).exists()
-
-
-def set_follower_policy(member, approve_manually):
-    """Choose automatic (False) or manual (True) approval of new followers."""
-    FollowerPolicy.objects.update_or_create(member=member, defaults={"approve_manually": bool(approve_manually)})
-
-
 def notifications(member, *, before=None, limit=PAGE_SIZE):
     """Return a ``Page`` of the member's ``Notification`` rows, newest first, with ``note`` joined."""
     rows = Notification.objects.filter(recipient=member).select_related("note", "follow")
@@ -440,11 +432,16 @@ def unread_count(member):
 
 
 def mark_read(member, ids=None):
-    """Mark the member's notifications read: those in ``ids`` (404 if one is not theirs), or all (``ids`` None)."""
+    """
+    Mark the member's notifications read: those in ``ids`` (404 if one is not theirs), or all
+    (``ids`` None). The unread count every site's header shows follows at once.
+    """
     rows = Notification.objects.filter(recipient=member).unread()
     if ids is not None:
         ids = {int(pk) for pk in ids}
         if Notification.objects.filter(recipient=member, pk__in=ids).count() != len(ids):
             raise RoseAshError("notification_unknown", "There is no such notification.", status=404)
         rows = rows.filter(pk__in=ids)
-    return rows.update(read_at=timezone.now())
+    marked = rows.update(read_at=timezone.now())
+    forget_fragment(UNREAD_FRAGMENT, {"user": str(member.pk)})
+    return marked

@@ -85,9 +85,7 @@ class PeerActor(models.Model):
         return self.fetched_at < timezone.now() - PEER_FRESH_FOR
 
 
-# --- Federation II: activities, deliveries, follows, the objects we store, and the social graph ---
-
-PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+# --- Activities, deliveries, follows, the objects we store, and the social graph ---
 
 
 class APActivityQuerySet(models.QuerySet):

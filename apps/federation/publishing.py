@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import actors
-from .models import PUBLIC, Note
-from .objects import as_object
-from .outbox import emit, new_id
+from .models import Note
+from .notes import as_object
+from .outbound.outbox import emit, new_id
+from .vocabulary import PUBLIC
 
 
 @runtime_checkable

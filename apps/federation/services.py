@@ -1,104 +1,59 @@
 """
-Federation's public face: what views, commands, tasks and other apps may call.
+Federation's public face: what other apps, the federation site's views and commands call.
 
-Serving: ``actor_representation``, ``webfinger``, ``nodeinfo_links``, ``nodeinfo``, ``host_meta``.
-Discovery: ``actor_url_for``, ``fetch``, ``lookup_or_fetch``, ``forget_peer`` and the outcome types.
-Social hub (``hub.py``): timelines, ``compose_note``, likes, boosts, follows, follow requests and
-notifications; see that module for each function's contract.
-Publishing (``publishing.py``): ``publish``, ``update``, ``delete`` of a ``Publishable`` object.
+Other apps federate their content through ``publish``, ``update`` and ``delete`` of a
+``Publishable`` object, and find a member's fediverse id with ``member_actor_url``. The public
+endpoints are served from ``local_actor``, ``actor_document``, ``collection``, ``note_document``,
+``receive_activity``, ``webfinger`` and the NodeInfo and host-meta documents. Peers are looked up
+with ``lookup_or_fetch`` (``refresh_peer``, ``forget_peer``), whose results are ``FetchOutcome``.
+
+Every function takes plain values, returns a value and raises ``RoseAshError`` (with the HTTP
+status a view should answer) for what cannot be done; the views choose templates and statuses.
+The social hub's own pages call ``hub`` directly.
 """
 
-from dataclasses import dataclass
-from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http.request import split_domain_port
 
+from apps.core.errors import RoseAshError
 from apps.core.sites import get_site
 
-from . import actors, collections, inbox, keys, objects
-from .cache import forget_peer, lookup_or_fetch, refresh_peer
-from .discovery import actor_url_for, fetch
-from .hub import (
-    PAGE_SIZE,
-    Page,
-    approve_follow,
-    boost,
-    compose_note,
-    follow,
-    follow_requests,
-    follower_policy,
-    followers,
-    following,
-    get_note,
-    home_timeline,
-    like,
-    local_timeline,
-    mark_read,
-    member_actor_url,
-    notifications,
-    reject_follow,
-    replies,
-    set_follower_policy,
-    unboost,
-    unfollow,
-    unlike,
-    unread_count,
-)
+from . import actor_collections, actors, notes
+from .actors import LocalActor
+from .hub import member_actor_url
+from .inbound import inbox
 from .models import Note
-from .outcomes import ActorState, BadActorDoc, FetchOutcome, HttpStatus, NoPeerUrl, PublicKey, TransportError
+from .peers.directory import forget_peer, lookup_or_fetch, refresh_peer
+from .peers.outcomes import ActorState, FetchOutcome
 from .publishing import Publishable, delete, publish, update
+from .signing import keys
+from .signing.signatures import SignedRequest
+from .vocabulary import AS_CONTEXT
 
 __all__ = [
-    "PAGE_SIZE",
+    "INBOX_MAX_BODY",
     "ActorState",
-    "Answer",
-    "BadActorDoc",
     "FetchOutcome",
-    "HttpStatus",
-    "NoPeerUrl",
-    "Page",
-    "PublicKey",
+    "LocalActor",
     "Publishable",
-    "TransportError",
-    "actor_representation",
-    "actor_url_for",
-    "approve_follow",
-    "boost",
+    "SignedRequest",
+    "actor_document",
     "collection",
-    "compose_note",
     "delete",
-    "fetch",
-    "follow",
-    "follow_requests",
-    "follower_policy",
-    "followers",
-    "following",
     "forget_peer",
-    "get_note",
-    "home_timeline",
     "host_meta",
-    "like",
-    "local_timeline",
+    "local_actor",
     "lookup_or_fetch",
-    "mark_read",
     "member_actor_url",
     "nodeinfo",
     "nodeinfo_links",
     "note_document",
-    "notifications",
     "publish",
     "receive_activity",
     "refresh_peer",
-    "reject_follow",
-    "replies",
-    "set_follower_policy",
-    "unboost",
-    "unfollow",
-    "unlike",
-    "unread_count",
     "update",
     "webfinger",
 ]
@@ -106,39 +61,55 @@ __all__ = [
 SOFTWARE = {"name": "roseash", "version": "0.1.0"}
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 USER_COUNT_TTL = 3600
-PROFILE_TEMPLATE = "federation/actor.html"
-MISSING_TEMPLATE = "federation/actor_missing.html"
+INBOX_MAX_BODY = inbox.MAX_BODY
 
 
-@dataclass(frozen=True)
-class Answer:
-    """What a view sends: the data for its renderer, a status and, for HTML, a template."""
-
-    data: Any
-    status: int = 200
-    template: str | None = None
-
-
-def _refusal(status, code, message, fmt):
-    if fmt == "html":
-        return Answer({"status": status, "message": message}, status, MISSING_TEMPLATE)
-    return Answer({"error": code, "message": message}, status)
-
-
-def actor_representation(site, name, fmt):
-    """Return the actor ``name`` of ``site`` in format ``fmt`` (html, activitystreams, actor-doc)."""
+def local_actor(site: str, name: str) -> LocalActor:
+    """Return our actor ``name`` served on ``site``'s host; raise 404 when there is none, 410 when removed."""
     try:
         actor = actors.find(site, name)
     except actors.ActorGone:
-        return _refusal(410, "actor_gone", f"The actor {name} has been removed.", fmt)
+        raise RoseAshError("actor_gone", f"The actor {name} has been removed.", status=410) from None
     if actor is None:
-        return _refusal(404, "actor_unknown", f"There is no actor {name} here.", fmt)
+        raise RoseAshError("actor_unknown", f"There is no actor {name} here.", status=404)
+    return actor
+
+
+def actor_document(actor: LocalActor, fmt: str) -> dict:
+    """Return ``actor``'s document in ``fmt``: ``activitystreams`` or the compact ``actor-doc``."""
     published = keys.published_keys()
-    if fmt == "activitystreams":
-        return Answer(actors.as_activitystreams(actor, published))
     if fmt == "actor-doc":
-        return Answer(actors.as_actor_doc(actor, published))
-    return Answer({"actor": actor}, template=PROFILE_TEMPLATE)
+        return actors.as_actor_doc(actor, published)
+    return actors.as_activitystreams(actor, published)
+
+
+def receive_activity(site: str, name: str | None, post: SignedRequest) -> None:
+    """
+    Check and store an inbox POST to actor ``name`` of ``site`` (None: the shared inbox).
+
+    Return once the activity is stored (or was already); raise ``RoseAshError`` with the refusal.
+    """
+    if name is not None:
+        local_actor(site, name)
+    inbox.receive(post)
+
+
+def collection(site: str, name: str, which: str, page: str | None = None) -> dict:
+    """Return an actor's outbox, followers or following (a page of it with ``page``)."""
+    document = actor_collections.collection(local_actor(site, name), which, page)
+    if document is None:
+        raise RoseAshError("page_invalid", "A page is a number from 1.")
+    return document
+
+
+def note_document(site: str, path: str) -> dict:
+    """Return the object at ``path`` on ``site``'s host: our public and unlisted notes only."""
+    note = Note.objects.filter(object_id=get_site(site).origin + path, is_local=True).first()
+    if note is None or note.visibility == Note.Visibility.FOLLOWERS:
+        raise RoseAshError("object_unknown", "There is no such public object here.", status=404)
+    if note.deleted is not None:
+        raise RoseAshError("object_gone", "This object has been deleted.", status=410)
+    return {"@context": AS_CONTEXT, **notes.as_object(note)}
 
 
 def _actor_for_resource(site, resource):
@@ -153,70 +124,32 @@ def _actor_for_resource(site, resource):
     return actor if actor is not None and actor.site == site else None
 
 
-def receive_activity(request, site, name=None):
-    """Check and store an inbox POST to actor ``name`` of ``site`` (None: the shared inbox); return its ``Outcome``."""
-    if name is not None:
-        try:
-            actor = actors.find(site, name)
-        except actors.ActorGone:
-            return inbox.Outcome(410, "actor_gone", f"The actor {name} has been removed.")
-        if actor is None:
-            return inbox.Outcome(404, "actor_unknown", f"There is no actor {name} here.")
-    return inbox.receive(request)
-
-
-def collection(site, name, which, page=None):
-    """Return the ``Answer`` for an actor's outbox, followers or following (a page of it with ``page``)."""
-    try:
-        actor = actors.find(site, name)
-    except actors.ActorGone:
-        return Answer({"error": "actor_gone", "message": f"The actor {name} has been removed."}, 410)
-    if actor is None:
-        return Answer({"error": "actor_unknown", "message": f"There is no actor {name} here."}, 404)
-    document = collections.collection(actor, which, page)
-    if document is None:
-        return Answer({"error": "page_invalid", "message": "A page is a number from 1."}, 400)
-    return Answer(document)
-
-
-def note_document(site, path):
-    """Return the ``Answer`` for the object at ``path`` on ``site``'s host: public and unlisted notes only."""
-    note = Note.objects.filter(object_id=get_site(site).origin + path, is_local=True).first()
-    if note is None or note.visibility == Note.Visibility.FOLLOWERS:
-        return Answer({"error": "object_unknown", "message": "There is no such public object here."}, 404)
-    if note.deleted is not None:
-        return Answer({"error": "object_gone", "message": "This object has been deleted."}, 410)
-    return Answer({"@context": actors.AS_CONTEXT, **objects.as_object(note)})
-
-
-def webfinger(site, resource):
+def webfinger(site: str, resource: str) -> dict:
     """Return the JRD for a resource (``acct:name@host`` or an actor URL) of ``site``'s own host."""
     if not resource:
-        return Answer({"error": "resource_missing", "message": "Give ?resource=acct:name@host."}, 400)
+        raise RoseAshError("resource_missing", "Give ?resource=acct:name@host.")
     try:
         actor = _actor_for_resource(site, resource.strip())
     except actors.ActorGone:
-        return Answer({"error": "actor_gone", "message": f"{resource} has been removed."}, 410)
+        raise RoseAshError("actor_gone", f"{resource} has been removed.", status=410) from None
     if actor is None:
-        return Answer({"error": "resource_unknown", "message": f"{resource} is not an actor of this host."}, 404)
-    return Answer(
-        {
-            "subject": f"acct:{actor.handle}",
-            "aliases": [actor.id],
-            "links": [
-                {"rel": "self", "type": "application/activity+json", "href": actor.id},
-                {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": actor.id},
-            ],
-        }
-    )
+        raise RoseAshError("resource_unknown", f"{resource} is not an actor of this host.", status=404)
+    return {
+        "subject": f"acct:{actor.handle}",
+        "aliases": [actor.id],
+        "links": [
+            {"rel": "self", "type": "application/activity+json", "href": actor.id},
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": actor.id},
+        ],
+    }
 
 
-def nodeinfo_links(site):
+def nodeinfo_links(site: str) -> dict:
     origin = get_site(site).origin
     return {"links": [{"rel": NODEINFO_SCHEMA, "href": f"{origin}/nodeinfo/2.1"}]}
 
 
-def nodeinfo(site):
+def nodeinfo(site: str) -> dict:
     users = cache.get_or_set(
         "federation:nodeinfo:users", lambda: get_user_model().objects.filter(is_active=True).count(), USER_COUNT_TTL
     )
@@ -231,7 +164,7 @@ def nodeinfo(site):
     }
 
 
-def host_meta(site):
+def host_meta(site: str) -> str:
     template = get_site(site).origin + "/.well-known/webfinger?resource={uri}"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

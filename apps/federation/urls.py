@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import hub_views
+from .views import hub as hub_views
 
 app_name = "federation"
 

@@ -5,6 +5,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 
 from apps.core import fragments
+from apps.core.checks import check_fragments
 from apps.core.errors import RoseAshError
 from apps.core.fragments import FragmentContext, forget_fragment, fragment, render_fragment, sign_fragment_request
 
@@ -78,9 +79,24 @@ def test_the_template_tag_reads_vary_values_from_the_request(member):
     assert html == "<p>Hello alice on events</p>"
 
 
-def test_a_fragment_must_vary_on_registered_keys():
-    with pytest.raises(ValueError, match="unregistered keys"):
-        fragment("tests.broken", vary=("weather",))
+def test_a_fragment_varying_on_an_unregistered_key_fails_the_system_check():
+    fragment("tests.broken", vary=("weather",))(lambda context: "")
+    try:
+        problems = check_fragments(None)
+        assert [problem.id for problem in problems] == ["roseash.E010"]
+        assert "tests.broken" in problems[0].msg
+        assert "weather" in problems[0].msg
+
+        fragments.vary_key("weather")(lambda request: "sunny")  # as the app owning it would, in its ready()
+        assert check_fragments(None) == []
+    finally:
+        fragments._fragments.pop("tests.broken", None)
+        fragments._vary_keys.pop("weather", None)
+
+
+def test_each_app_registers_its_own_fragments():
+    assert {"account.member_badge", "federation.unread"} <= set(fragments._fragments)
+    assert check_fragments(None) == []
 
 
 def test_an_unknown_fragment_is_a_404_error():

@@ -1,8 +1,9 @@
 import pytest
 
-from apps.federation import actors, tasks
-from apps.federation.cache import forget_all_remembered
-from apps.federation.keys import forget_published_keys, generate_keypair
+from apps.federation import actors
+from apps.federation.inbound import processing
+from apps.federation.peers.directory import forget_all_remembered
+from apps.federation.signing.keys import forget_published_keys, generate_keypair
 
 from .peers import compact_doc, serve
 from .remote import RemoteActor
@@ -18,7 +19,7 @@ def _fresh_process_memory():
     forget_published_keys()
     actors.forget_members()
     forget_all_remembered()
-    tasks.consume_kick()
+    processing.consume_kick()
     yield
     forget_published_keys()
     actors.forget_members()
@@ -40,7 +41,14 @@ def eager_tasks(monkeypatch):
 
 
 @pytest.fixture
-def hub(site_client, member):
+def in_process_tasks(request):
+    """Tasks run in this process, unless the test is marked ``celery_worker`` (it starts a real one)."""
+    if request.node.get_closest_marker("celery_worker") is None:
+        request.getfixturevalue("eager_tasks")
+
+
+@pytest.fixture
+def hub_client(site_client, member):
     """The federation site's test client, signed in as ``member``."""
     client = site_client("federation")
     client.force_login(member)

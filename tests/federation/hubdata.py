@@ -2,7 +2,7 @@
 
 import itertools
 
-from apps.federation import actors, services
+from apps.federation import actors, hub
 from apps.federation.models import Follow, Note, Notification
 
 _serial = itertools.count(1)
@@ -10,7 +10,7 @@ _serial = itertools.count(1)
 
 def note_by(member, content="Hello", **fields):
     """Return a local note written by ``member``."""
-    url = services.member_actor_url(member)
+    url = hub.member_actor_url(member)
     fields.setdefault("is_local", True)
     return Note.objects.create(
         object_id=f"{url}/notes/t{next(_serial)}",
@@ -36,7 +36,7 @@ def site_note(site, content="News", **fields):
 
 def follow_row(follower, followee_url, state=Follow.State.ACCEPTED, **fields):
     """Return a ``Follow`` of ``followee_url`` by the member ``follower``."""
-    url = services.member_actor_url(follower)
+    url = hub.member_actor_url(follower)
     return Follow.objects.create(
         follower_url=url,
         followee_url=followee_url,

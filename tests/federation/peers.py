@@ -3,7 +3,7 @@
 import json
 import time
 
-from apps.federation import keys
+from apps.federation.signing import keys
 
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 ACTOR_DOC = "application/vnd.fed-sx.actor-doc"

@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from apps.federation import keys, signatures
+from apps.federation.signing import keys, signatures
 
 from .peers import PEM, PRIVATE_PEM, mastodon_doc
 

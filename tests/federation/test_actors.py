@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from apps.federation import actors, keys
-from apps.federation.renderers import ACTIVITY_JSON, ACTOR_DOC, LD_JSON_AS
+from apps.federation import actors
+from apps.federation.signing import keys
+from apps.federation.vocabulary import ACTIVITY_JSON, ACTOR_DOC, LD_JSON_AS
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.federation import keys
 from apps.federation.models import PeerActor
 from apps.federation.services import lookup_or_fetch
+from apps.federation.signing import keys
 
 from .peers import compact_doc, serve
 

@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.federation import handlers, inbox, services
+from apps.federation import hub
+from apps.federation.inbound import handlers, inbox, processing
 from apps.federation.models import APActivity, Boost, Note, Notification, PeerActor
 
 from .hubdata import follow_row
@@ -84,7 +85,7 @@ def test_an_announced_note_is_fetched_from_its_server_and_stored_with_the_boost(
     assert Boost.objects.get().actor_url == cy.id
     (asked,) = note_requests(httpserver, note["id"])
     assert asked.headers["Accept"].startswith("application/activity+json")
-    page = services.home_timeline(member)
+    page = hub.home_timeline(member)
     assert [(item.pk, item.boosted_by) for item in page.items] == [(stored.pk, cy.id)]
 
 
@@ -92,7 +93,7 @@ def test_a_note_we_have_is_not_fetched_again(ana, cy, httpserver):
     note = ana.note()
     Note.objects.create(object_id=note["id"], author_url=ana.id, content="<p>kept</p>")
 
-    assert handlers.process(announce(cy, note["id"])) == "done"
+    assert processing.process(announce(cy, note["id"])) == "done"
     assert note_requests(httpserver, note["id"]) == []
     assert Note.objects.get().boost_count == 1
 
@@ -104,7 +105,7 @@ def test_an_announce_by_someone_nobody_here_follows_fetches_nothing(ana, httpser
 
     activity_id = announce(stranger, note["id"])
 
-    assert handlers.process(activity_id) == "ignored"
+    assert processing.process(activity_id) == "ignored"
     assert "nobody here follows" in row(activity_id).error
     assert note_requests(httpserver, note["id"]) == []
     assert not Note.objects.exists()
@@ -157,14 +158,14 @@ def test_a_note_that_cannot_be_had_fails_the_row_with_why_and_is_not_retried(ana
     )
     activity_id = announce(cy, url)
 
-    assert handlers.process(activity_id) == "failed"
+    assert processing.process(activity_id) == "failed"
 
     failed = row(activity_id)
     assert reason in failed.error
     assert failed.attempts == 1
     assert not Note.objects.exists()
     assert not Boost.objects.exists()
-    assert handlers.process(activity_id) is None  # given up: a second run does nothing
+    assert processing.process(activity_id) is None  # given up: a second run does nothing
     assert len(note_requests(httpserver, url)) == 1
 
 
@@ -178,7 +179,7 @@ def test_an_oversized_body_sent_without_a_length_is_cut_off_while_streaming(ana,
     )
     activity_id = announce(cy, note["id"])
 
-    assert handlers.process(activity_id) == "failed"
+    assert processing.process(activity_id) == "failed"
     assert "sent more than the 1048576 bytes allowed" in row(activity_id).error
     assert not Note.objects.exists()
 
@@ -189,7 +190,7 @@ def test_a_private_address_is_refused_when_not_allowed_and_not_retried(ana, cy, 
     activity_id = announce(cy, note["id"])
     settings.ROSEASH_FEDERATION_ALLOW_PRIVATE = False
 
-    assert handlers.process(activity_id) == "failed"
+    assert processing.process(activity_id) == "failed"
 
     assert "loopback" in row(activity_id).error
     assert note_requests(httpserver, note["id"]) == []
@@ -201,7 +202,7 @@ def test_a_followers_only_note_is_not_kept(ana, cy, httpserver):
     serve_note(httpserver, note)
     activity_id = announce(cy, note["id"])
 
-    assert handlers.process(activity_id) == "ignored"
+    assert processing.process(activity_id) == "ignored"
     assert not Note.objects.exists()
 
 
@@ -213,19 +214,20 @@ def test_a_server_error_leaves_the_row_pending_and_a_later_try_succeeds(ana, cy,
     serve_note(httpserver, note)
     activity_id = announce(cy, note["id"])
 
-    assert handlers.process(activity_id) == "pending"
+    assert processing.process(activity_id) == "pending"
     waiting = row(activity_id)
     assert (waiting.attempts, waiting.error) == (1, f"will try again: fetching the announced {note['id']}: status 503")
     assert not Note.objects.exists()
 
-    assert handlers.process(activity_id) == "done"
+    assert processing.process(activity_id) == "done"
     assert row(activity_id).attempts == 2
     assert Note.objects.get().boost_count == 1
     assert Notification.objects.filter(recipient=member).count() == 0  # ana's note: nobody here to notify
 
 
 def test_the_task_tries_again_with_backoff_and_gives_up_after_the_last_attempt(ana, cy, httpserver, monkeypatch):
-    from apps.federation import outbox, tasks
+    from apps.federation import tasks
+    from apps.federation.outbound import outbox
 
     delays = []
     monkeypatch.setattr(outbox, "backoff", lambda attempts: delays.append(attempts) or 0)
@@ -237,9 +239,9 @@ def test_the_task_tries_again_with_backoff_and_gives_up_after_the_last_attempt(a
 
     failed = row(activity_id)
     assert failed.state == "failed"
-    assert failed.attempts == handlers.FETCH_ATTEMPTS
-    assert failed.error.startswith(f"gave up after {handlers.FETCH_ATTEMPTS} attempts: ")
-    assert delays == list(range(1, handlers.FETCH_ATTEMPTS))
+    assert failed.attempts == processing.FETCH_ATTEMPTS
+    assert failed.error.startswith(f"gave up after {processing.FETCH_ATTEMPTS} attempts: ")
+    assert delays == list(range(1, processing.FETCH_ATTEMPTS))
     # The host's breaker opened after five failures: the last tries cost the peer nothing.
     assert len(note_requests(httpserver, note["id"])) == 5
 
@@ -251,7 +253,7 @@ def test_an_author_that_cannot_be_fetched_gives_up_on_4xx(ana, cy, httpserver):
     httpserver.expect_request("/users/gone").respond_with_data("", status=404)
     activity_id = announce(cy, note["id"])
 
-    assert handlers.process(activity_id) == "failed"
+    assert processing.process(activity_id) == "failed"
     assert row(activity_id).error == "fetching its author: status 404"
 
 
@@ -261,7 +263,7 @@ def test_an_unforeseen_error_while_fetching_fails_the_row_instead_of_wedging_it(
     activity_id = announce(cy, note["id"])
     monkeypatch.setattr(handlers, "_save_note", lambda *args: 1 / 0)
 
-    assert handlers.process(activity_id) == "failed"
+    assert processing.process(activity_id) == "failed"
     assert row(activity_id).error.startswith("ZeroDivisionError")
 
 
@@ -272,7 +274,7 @@ def test_the_sweep_leaves_a_waiting_row_to_its_backoff_and_takes_up_one_left_too
     httpserver.expect_request(path_of(httpserver, url)).respond_with_data("", status=503)
     activity_id = announce(cy, url)
     APActivity.objects.filter(activity_id=activity_id).update(created=timezone.now() - timedelta(minutes=5))
-    assert handlers.process(activity_id) == "pending"
+    assert processing.process(activity_id) == "pending"
 
     assert tasks.sweep_activities()["inbound"] == 0  # its own task tries again after the backoff
 

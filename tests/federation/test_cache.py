@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.federation import cache as peer_cache
 from apps.federation.models import PeerActor
-from apps.federation.outcomes import ActorState, HttpStatus, NoPeerUrl, TransportError
+from apps.federation.peers import directory as peer_cache
+from apps.federation.peers.outcomes import ActorState, HttpStatus, NoPeerUrl, TransportError
 from apps.federation.services import forget_peer, lookup_or_fetch
 
 from .peers import compact_doc, serve

@@ -14,23 +14,18 @@ import pytest
 from django.utils import timezone
 from werkzeug import Response
 
-from apps.federation import keys, outbox, tasks
-from apps.federation.cache import BREAKER_THRESHOLD
+from apps.federation import tasks
 from apps.federation.models import APActivity, Delivery, Follow, PeerActor
+from apps.federation.outbound import outbox
+from apps.federation.peers.directory import BREAKER_THRESHOLD
+from apps.federation.signing import keys
 from tests.workers import celery_worker
 
 from .remote import RemoteActor
 
 BLOG = "http://blog.localhost/actors/blog"
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_process_tasks(request):
-    """Tasks run in this process, except in the test of a real worker."""
-    if "real_worker" not in request.node.name:
-        request.getfixturevalue("eager_tasks")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_process_tasks")]
 
 
 def peer_row(url, inbox, shared_inbox=""):
@@ -220,6 +215,7 @@ def test_the_sweep_expands_what_an_on_commit_task_left_pending(
     assert len(inbox.accepted) == 1
 
 
+@pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_processes_the_inbox_and_delivers_the_accept(httpserver, private_allowed, site_client):
     inbox = Verifying()

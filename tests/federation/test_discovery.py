@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug import Response
 
 from apps.core import http
-from apps.federation.discovery import ACCEPT, actor_url_for, fetch
-from apps.federation.outcomes import ActorState, BadActorDoc, HttpStatus, NoPeerUrl, TransportError
+from apps.federation.peers.discovery import ACCEPT, actor_url_for, fetch
+from apps.federation.peers.outcomes import ActorState, BadActorDoc, HttpStatus, NoPeerUrl, TransportError
 
 from .peers import ACTOR_DOC, AS_PROFILE, PEM, RESOLVED, compact_doc, mastodon_doc, serve, wait_until_answered
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from apps.federation import services
+from apps.federation import follow_policy, hub
 from apps.federation.models import APActivity, Boost, Follow, Like, Note, Notification, PeerActor
 
 from .remote import RemoteActor
@@ -151,8 +151,8 @@ def test_follow_undo_follow(ana, send):
 
 
 def test_a_member_who_approves_manually_gets_a_request_and_a_notification(ana, send, member, httpserver):
-    services.set_follower_policy(member, True)
-    alice = services.member_actor_url(member)
+    follow_policy.set_approves_manually(member, True)
+    alice = hub.member_actor_url(member)
 
     send(ana.activity("Follow", alice))
 
@@ -160,20 +160,20 @@ def test_a_member_who_approves_manually_gets_a_request_and_a_notification(ana, s
     assert (row.state, row.followee_member) == ("pending", member)
     assert Notification.objects.get().kind == "follow_request"
     assert not APActivity.objects.outbound().exists()
-    services.approve_follow(member, row.pk)
+    hub.approve_follow(member, row.pk)
     assert Follow.objects.get().state == "accepted"
     assert APActivity.objects.outbound().get().type == "Accept"
 
 
 def test_a_member_with_automatic_approval_is_followed_at_once(ana, send, member):
-    send(ana.activity("Follow", services.member_actor_url(member)))
+    send(ana.activity("Follow", hub.member_actor_url(member)))
 
     assert Follow.objects.get().state == "accepted"
     assert Notification.objects.get().kind == "follow"
 
 
 def test_likes_and_boosts_of_our_notes_are_counted_notified_and_undone(ana, send, member):
-    note = services.compose_note(member, "hello fediverse")
+    note = hub.compose_note(member, "hello fediverse")
     like = ana.activity("Like", note.object_id)
     boost = ana.activity("Announce", note.object_id, to="as:Public")
 
@@ -194,7 +194,7 @@ def test_likes_and_boosts_of_our_notes_are_counted_notified_and_undone(ana, send
 
 
 def test_undo_of_someone_elses_like_is_ignored(ana, send, member, httpserver):
-    note = services.compose_note(member, "hello")
+    note = hub.compose_note(member, "hello")
     like = ana.activity("Like", note.object_id)
     send(like)
     bob = RemoteActor(httpserver, name="bob").serve()
@@ -204,10 +204,10 @@ def test_undo_of_someone_elses_like_is_ignored(ana, send, member, httpserver):
 
 
 def test_replies_and_mentions_notify_members(ana, send, member):
-    note = services.compose_note(member, "a question")
+    note = hub.compose_note(member, "a question")
     reply = ana.note("<p>an answer</p>", inReplyTo=note.object_id)
     mention = ana.note(
-        "<p>@alice hi</p>", tag=[{"type": "Mention", "href": services.member_actor_url(member), "name": "@alice"}]
+        "<p>@alice hi</p>", tag=[{"type": "Mention", "href": hub.member_actor_url(member), "name": "@alice"}]
     )
 
     send(ana.activity("Create", reply))
@@ -221,7 +221,7 @@ def test_replies_and_mentions_notify_members(ana, send, member):
 
 def test_accept_and_reject_only_by_the_actor_asked(ana, send, member, httpserver):
     bob = RemoteActor(httpserver, name="bob").serve()
-    follow = services.follow(member, ana.id)
+    follow = hub.follow(member, ana.id)
     assert follow.state == "pending"
     accept = {"id": follow.activity_id, "type": "Follow", "actor": follow.follower_url, "object": ana.id}
 

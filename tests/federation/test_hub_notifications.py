@@ -1,10 +1,10 @@
-"""Notifications in the hub, and the unread count every site's header shows."""
+"""Notifications in the hub_client, and the unread count every site's header shows."""
 
 import pytest
 from django.contrib.messages import get_messages
 
 from apps.core.fragments import FragmentContext, sign_fragment_request
-from apps.federation import services
+from apps.federation import hub
 from apps.federation.models import Notification
 
 from .hubdata import note_by, notification_for
@@ -17,12 +17,12 @@ def header(client):
     return page.split('<div class="member">')[1].split("</div>")[0]
 
 
-def test_each_kind_of_notification_is_listed_with_what_it_is_about(hub, member):
+def test_each_kind_of_notification_is_listed_with_what_it_is_about(hub_client, member):
     note = note_by(member, "my words")
     for kind in Notification.Kind.values:
         notification_for(member, kind=kind, note=note if kind in ("like", "boost", "mention", "reply") else None)
 
-    page = hub.get("/notifications").content.decode()
+    page = hub_client.get("/notifications").content.decode()
 
     for phrase in [
         "follows you.",
@@ -52,13 +52,13 @@ def test_a_visitor_has_no_notifications_link(site_client):
     assert "Notifications" not in header(site_client("blog"))
 
 
-def test_marking_one_read_updates_the_count_on_every_site_at_once(hub, site_client, member):
+def test_marking_one_read_updates_the_count_on_every_site_at_once(hub_client, site_client, member):
     first, second = notification_for(member), notification_for(member)
     blog = site_client("blog")
     blog.force_login(member)
     assert '<span class="badge">2' in header(blog)  # now cached
 
-    response = hub.post("/notifications/read", {"id": first.pk, "next": "/notifications"})
+    response = hub_client.post("/notifications/read", {"id": first.pk, "next": "/notifications"})
 
     assert response["Location"] == "/notifications"
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Marked as read."]
@@ -69,35 +69,35 @@ def test_marking_one_read_updates_the_count_on_every_site_at_once(hub, site_clie
     assert '<span class="badge">1' in header(blog)
 
 
-def test_marking_all_read_clears_the_count(hub, site_client, member):
+def test_marking_all_read_clears_the_count(hub_client, site_client, member):
     notification_for(member)
     notification_for(member)
     blog = site_client("blog")
     blog.force_login(member)
     assert '<span class="badge">2' in header(blog)
 
-    response = hub.post("/notifications/read")
+    response = hub_client.post("/notifications/read")
 
     assert response["Location"] == "/notifications"
-    assert services.unread_count(member) == 0
+    assert hub.unread_count(member) == 0
     assert "badge" not in header(blog)
     assert "Notifications" in header(blog)
 
 
-def test_another_members_notification_is_404_and_stays_unread(hub, member, bob):
+def test_another_members_notification_is_404_and_stays_unread(hub_client, member, bob):
     theirs = notification_for(bob)
     mine = notification_for(member)
-    assert hub.post("/notifications/read", {"id": theirs.pk}).status_code == 404
-    assert hub.post("/notifications/read", {"id": 999999}).status_code == 404
+    assert hub_client.post("/notifications/read", {"id": theirs.pk}).status_code == 404
+    assert hub_client.post("/notifications/read", {"id": 999999}).status_code == 404
     theirs.refresh_from_db()
     mine.refresh_from_db()
     assert theirs.read_at is None
     assert mine.read_at is None
 
 
-def test_a_bad_id_is_an_error_message_and_nothing_is_marked(hub, member):
+def test_a_bad_id_is_an_error_message_and_nothing_is_marked(hub_client, member):
     mine = notification_for(member)
-    response = hub.post("/notifications/read", {"id": "x"})
+    response = hub_client.post("/notifications/read", {"id": "x"})
     assert response["Location"] == "/notifications"
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Enter a whole number."]
     mine.refresh_from_db()

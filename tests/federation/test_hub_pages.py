@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.federation import actors, services
+from apps.federation import actors, hub
 from apps.federation.models import Boost, Follow, Note
 
 from .hubdata import follow_row, note_by, notification_for, site_note
@@ -66,7 +66,7 @@ def test_a_visitor_cannot_act_and_nothing_is_written(site_client, path):
     assert not Follow.objects.exists()
 
 
-def test_the_home_timeline_shows_my_posts_and_those_of_whom_i_follow_with_boosts_named(hub, member, bob):
+def test_the_home_timeline_shows_my_posts_and_those_of_whom_i_follow_with_boosts_named(hub_client, member, bob):
     blog = actors.site_actor("blog").id
     follow_row(member, blog)
     mine = note_by(member, "my own words")
@@ -76,7 +76,7 @@ def test_the_home_timeline_shows_my_posts_and_those_of_whom_i_follow_with_boosts
     site_note("market", "market news, not followed")
     note_by(bob, "bob unboosted")
 
-    page = text(hub.get("/"))
+    page = text(hub_client.get("/"))
 
     assert "my own words" in page
     assert "blog news" in page
@@ -90,22 +90,22 @@ def test_the_home_timeline_shows_my_posts_and_those_of_whom_i_follow_with_boosts
     assert 'name="summary"' in page
 
 
-def test_a_content_warning_hides_the_post_in_details_that_open_without_javascript(hub, member):
+def test_a_content_warning_hides_the_post_in_details_that_open_without_javascript(hub_client, member):
     note_by(member, "the spoiler", summary="Film ending")
-    page = text(hub.get("/"))
+    page = text(hub_client.get("/"))
     assert (
         '<details class="note__cw"><summary>Film ending</summary><div class="note__content"><p>the spoiler</p>' in page
     )
 
 
-def test_the_local_timeline_shows_public_posts_of_our_sites_and_members_only(hub, bob):
+def test_the_local_timeline_shows_public_posts_of_our_sites_and_members_only(hub_client, bob):
     site_note("events", "events news")
     note_by(bob, "bob in public")
     note_by(bob, "bob unlisted", visibility=Note.Visibility.UNLISTED)
     note_by(bob, "bob for followers", visibility=Note.Visibility.FOLLOWERS)
     note_by(bob, "a remote post", is_local=False)
 
-    page = text(hub.get("/local"))
+    page = text(hub_client.get("/local"))
 
     assert "events news" in page
     assert "bob in public" in page
@@ -114,12 +114,12 @@ def test_the_local_timeline_shows_public_posts_of_our_sites_and_members_only(hub
     assert "a remote post" not in page
 
 
-def test_a_notes_page_shows_it_its_visible_replies_and_a_reply_form(hub, member, bob):
+def test_a_notes_page_shows_it_its_visible_replies_and_a_reply_form(hub_client, member, bob):
     parent = note_by(bob, "the question")
     note_by(member, "my answer", in_reply_to_note=parent)
     note_by(bob, "a private aside", in_reply_to_note=parent, visibility=Note.Visibility.FOLLOWERS)
 
-    response = hub.get(f"/notes/{parent.pk}")
+    response = hub_client.get(f"/notes/{parent.pk}")
 
     page = text(response)
     assert response.status_code == 200
@@ -129,25 +129,25 @@ def test_a_notes_page_shows_it_its_visible_replies_and_a_reply_form(hub, member,
     assert f'action="/notes/{parent.pk}/reply"' in page
 
 
-def test_a_followers_only_post_is_404_to_a_non_follower_and_shown_to_a_follower(hub, member, bob):
+def test_a_followers_only_post_is_404_to_a_non_follower_and_shown_to_a_follower(hub_client, member, bob):
     hidden = note_by(bob, "for my followers", visibility=Note.Visibility.FOLLOWERS)
-    assert hub.get(f"/notes/{hidden.pk}").status_code == 404
-    assert hub.get("/notes/999999").status_code == 404
+    assert hub_client.get(f"/notes/{hidden.pk}").status_code == 404
+    assert hub_client.get("/notes/999999").status_code == 404
 
-    follow_row(member, services.member_actor_url(bob))
-    assert "for my followers" in text(hub.get(f"/notes/{hidden.pk}"))
+    follow_row(member, hub.member_actor_url(bob))
+    assert "for my followers" in text(hub_client.get(f"/notes/{hidden.pk}"))
 
 
-def test_lists_are_paged_by_a_before_cursor(hub, member):
-    notes = [note_by(member, f"post number {n}") for n in range(services.PAGE_SIZE + 5)]
+def test_lists_are_paged_by_a_before_cursor(hub_client, member):
+    notes = [note_by(member, f"post number {n}") for n in range(hub.PAGE_SIZE + 5)]
 
-    first = text(hub.get("/"))
+    first = text(hub_client.get("/"))
     oldest_shown = notes[5]
     assert f'href="?before={oldest_shown.pk}"' in first
     assert "post number 24<" in first
     assert "post number 4<" not in first
 
-    second = text(hub.get(f"/?before={oldest_shown.pk}"))
+    second = text(hub_client.get(f"/?before={oldest_shown.pk}"))
     assert "post number 4<" in second
     assert "post number 0<" in second
     assert "post number 5<" not in second
@@ -155,8 +155,8 @@ def test_lists_are_paged_by_a_before_cursor(hub, member):
 
 
 @pytest.mark.parametrize("before", ["abc", "-1", "1e3"])
-def test_a_bad_cursor_is_400(hub, before):
-    assert hub.get(f"/?before={before}").status_code == 400
+def test_a_bad_cursor_is_400(hub_client, before):
+    assert hub_client.get(f"/?before={before}").status_code == 400
 
 
 def add_rows(member, bob, count):
@@ -164,7 +164,7 @@ def add_rows(member, bob, count):
     blog = actors.site_actor("blog").id
     if not Follow.objects.filter(followee_url=blog).exists():
         follow_row(member, blog)
-    me = services.member_actor_url(member)
+    me = hub.member_actor_url(member)
     root = Note.objects.filter(content="<p>root</p>").first() or note_by(member, "root")
     for n in range(count):
         boosted = note_by(bob, f"boosted {n}")
@@ -186,14 +186,16 @@ def add_rows(member, bob, count):
 @pytest.mark.parametrize(
     "path", ["/", "/local", "/notes/{root}", "/followers", "/following", "/follow-requests", "/notifications"]
 )
-def test_a_list_page_costs_the_same_queries_for_3_rows_as_for_30(hub, member, bob, path, django_assert_max_num_queries):
+def test_a_list_page_costs_the_same_queries_for_3_rows_as_for_30(
+    hub_client, member, bob, path, django_assert_max_num_queries
+):
     root = add_rows(member, bob, 3)
     url = path.format(root=root.pk)
-    hub.get(url)  # the session and per-process memories warm up
+    hub_client.get(url)  # the session and per-process memories warm up
     with CaptureQueriesContext(connection) as three:
-        assert hub.get(url).status_code == 200
+        assert hub_client.get(url).status_code == 200
 
     add_rows(member, bob, 27)
     with django_assert_max_num_queries(len(three.captured_queries)):
-        response = hub.get(url)
+        response = hub_client.get(url)
     assert response.status_code == 200

@@ -13,9 +13,9 @@ from email.utils import format_datetime
 import httpsig
 import pytest
 
-from apps.federation import cache as peer_cache
-from apps.federation import keys, signatures
 from apps.federation.models import APActivity, Follow, PeerActor
+from apps.federation.peers import directory as peer_cache
+from apps.federation.signing import keys, signatures
 
 from .peers import PEM, wait_until_answered
 from .remote import ACTIVITY_JSON, RemoteActor
@@ -24,14 +24,7 @@ BLOG_INBOX = "http://blog.localhost/actors/blog/inbox"
 SHARED_INBOX = "http://federation.localhost/inbox"
 BLOG_ACTOR = "http://blog.localhost/actors/blog"
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_process_tasks(request):
-    """Tasks run in this process, except in the test of a real worker."""
-    if "real_worker" not in request.node.name:
-        request.getfixturevalue("eager_tasks")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_process_tasks")]
 
 
 def test_a_signed_follow_of_a_site_actor_is_stored_accepted_and_answered_with_an_accept(

@@ -8,10 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from apps.federation import cache as peer_cache
 from apps.federation import tasks
+from apps.federation.inbound import processing
 from apps.federation.models import APActivity, Follow, PeerActor
-from apps.federation.outcomes import ActorState
+from apps.federation.peers import directory as peer_cache
+from apps.federation.peers.outcomes import ActorState
 from apps.federation.services import forget_peer, lookup_or_fetch
 
 from .peers import compact_doc, serve
@@ -83,11 +84,11 @@ def test_a_backlog_longer_than_the_limit_is_handed_on_to_the_next_batch(eager_ta
 
 def test_in_process_tasks_process_each_kicked_row_at_once(eager_tasks):
     follow = inbound(1, "Follow", BLOG)
-    tasks.kick_inbound_processing()
+    processing.kick_inbound_processing()
     assert APActivity.objects.get(pk=follow.pk).state == "done"
 
     undo = inbound(2, "Undo", {"id": follow.activity_id, "type": "Follow", "actor": ANA, "object": BLOG})
-    tasks.kick_inbound_processing()  # within the same second: the eager batch consumed the first kick
+    processing.kick_inbound_processing()  # within the same second: the eager batch consumed the first kick
 
     assert APActivity.objects.get(pk=undo.pk).state == "done"
 
@@ -96,64 +97,64 @@ def test_in_process_tasks_process_each_kicked_row_at_once(eager_tasks):
 def queued(monkeypatch):
     """Record the batches the kick queues instead of publishing them."""
     sent = []
-    monkeypatch.setattr(tasks._KickWindow, "until", 0.0)
+    monkeypatch.setattr(processing._KickWindow, "until", 0.0)
     monkeypatch.setattr(tasks.process_pending_inbound, "apply_async", lambda **options: sent.append(options))
     return sent
 
 
 def test_the_first_kick_of_a_window_queues_one_batch_to_start_after_it(queued):
-    tasks.kick_inbound_processing()
-    tasks.kick_inbound_processing()
+    processing.kick_inbound_processing()
+    processing.kick_inbound_processing()
 
-    assert queued == [{"countdown": tasks.KICK_WINDOW + tasks.KICK_MARGIN}]
-    assert peer_cache.cache.get(tasks.KICK_KEY) is True
+    assert queued == [{"countdown": processing.KICK_WINDOW + processing.KICK_MARGIN}]
+    assert peer_cache.cache.get(processing.KICK_KEY) is True
 
 
 def test_another_process_within_the_window_is_covered_by_the_shared_key(queued):
-    tasks.kick_inbound_processing()
-    tasks._KickWindow.until = 0.0  # another process: it has no window of its own
+    processing.kick_inbound_processing()
+    processing._KickWindow.until = 0.0  # another process: it has no window of its own
 
-    tasks.kick_inbound_processing()
+    processing.kick_inbound_processing()
 
     assert len(queued) == 1
 
 
 def test_a_process_that_lost_the_window_keeps_off_redis_for_a_moment_only(queued, monkeypatch):
-    tasks.kick_inbound_processing()
-    tasks._KickWindow.until = 0.0  # another process, which loses the add
+    processing.kick_inbound_processing()
+    processing._KickWindow.until = 0.0  # another process, which loses the add
     asked = []
     add = peer_cache.cache.add
     monkeypatch.setattr(peer_cache.cache, "add", lambda *args: asked.append(args) or add(*args))
 
-    tasks.kick_inbound_processing()
-    tasks.kick_inbound_processing()  # its next rows, at once: covered, Redis not asked
+    processing.kick_inbound_processing()
+    processing.kick_inbound_processing()  # its next rows, at once: covered, Redis not asked
 
     assert len(asked) == 1
-    assert 0 < tasks._KickWindow.until - time.monotonic() <= tasks.KICK_MARGIN / 2
+    assert 0 < processing._KickWindow.until - time.monotonic() <= processing.KICK_MARGIN / 2
     assert len(queued) == 1
 
 
 def test_a_starting_batch_consumes_the_kick_so_later_rows_kick_again(queued):
-    tasks.kick_inbound_processing()
+    processing.kick_inbound_processing()
 
-    tasks.consume_kick()
-    tasks.kick_inbound_processing()
+    processing.consume_kick()
+    processing.kick_inbound_processing()
 
     assert len(queued) == 2
 
 
 def test_an_expired_kick_key_lets_the_next_row_kick_again(queued):
-    tasks.kick_inbound_processing()
-    tasks._KickWindow.until = 0.0
-    peer_cache.cache.delete(tasks.KICK_KEY)  # the window's TTL passed (a lost publish, say)
+    processing.kick_inbound_processing()
+    processing._KickWindow.until = 0.0
+    peer_cache.cache.delete(processing.KICK_KEY)  # the window's TTL passed (a lost publish, say)
 
-    tasks.kick_inbound_processing()
+    processing.kick_inbound_processing()
 
     assert len(queued) == 2
 
 
 def test_a_replayed_activity_does_not_kick(queued, site_client, django_capture_on_commit_callbacks):
-    from apps.federation.inbox import store
+    from apps.federation.inbound.inbox import store
 
     activity = {"id": ANA + "/activities/1", "type": "Like", "actor": ANA, "object": "http://peer.test/notes/1"}
     with django_capture_on_commit_callbacks() as first:
@@ -175,7 +176,7 @@ def test_a_failed_kick_still_answers_202_and_the_row_waits_for_the_sweep(
     def broker_down(**options):
         raise OperationalError("the broker is down")
 
-    monkeypatch.setattr(tasks._KickWindow, "until", 0.0)
+    monkeypatch.setattr(processing._KickWindow, "until", 0.0)
     monkeypatch.setattr(tasks.process_pending_inbound, "apply_async", broker_down)
     ana = RemoteActor(httpserver).serve()
     like = ana.activity("Like", "http://blog.localhost/notes/1")
@@ -185,7 +186,7 @@ def test_a_failed_kick_still_answers_202_and_the_row_waits_for_the_sweep(
 
     assert response.status_code == 202
     assert APActivity.objects.get(activity_id=like["id"]).state == "pending"
-    assert tasks._KickWindow.until == 0.0  # the process's next row tries again
+    assert processing._KickWindow.until == 0.0  # the process's next row tries again
 
 
 # --- the process-local memory of peers' states ---
@@ -250,7 +251,7 @@ def test_an_actor_another_worker_holds_is_passed_over_and_the_others_are_handled
     import psycopg
     from django.db import connection
 
-    from apps.federation import ordering
+    from apps.federation.inbound import actor_lock
 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite takes one writer at a time and has no advisory locks (CI runs it)")
@@ -269,7 +270,7 @@ def test_an_actor_another_worker_holds_is_passed_over_and_the_others_are_handled
         dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"] or 5432
     )
     try:
-        other_worker.execute("SELECT pg_advisory_xact_lock(%s)", [ordering._key(ANA)])  # handling ana's
+        other_worker.execute("SELECT pg_advisory_xact_lock(%s)", [actor_lock._key(ANA)])  # handling ana's
 
         tasks.process_pending_inbound()
 

@@ -13,8 +13,8 @@ import pytest
 import requests
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
-from apps.federation import keys
 from apps.federation.models import APActivity, Follow
+from apps.federation.signing import keys
 
 from .remote import ACTIVITY_JSON, RemoteActor
 

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from apps.federation import intake
+from apps.federation.inbound import intake
 from apps.federation.models import APActivity
 
 pytestmark = pytest.mark.django_db(transaction=True)

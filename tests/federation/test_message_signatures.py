@@ -11,8 +11,8 @@ import pytest
 import requests
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
-from apps.federation import message_signatures, signatures
-from apps.federation.signatures import SignatureError, SignedRequest
+from apps.federation.signing import rfc9421, signatures
+from apps.federation.signing.signatures import SignatureError, SignedRequest
 
 from .verifying import accept, ec_public_pem, refused
 
@@ -150,10 +150,10 @@ def changed(request, *, body=None, **headers):
 @pytest.mark.parametrize("example", sorted(RFC_EXAMPLES))
 def test_the_rfc_examples_give_the_published_signature_base_and_verify(example):
     request = rfc_request(example)
-    [signature] = message_signatures.read(request)
+    [signature] = rfc9421.read(request)
 
-    assert message_signatures.signature_base(signature, request, "example.com").decode() == RFC_EXAMPLES[example][2]
-    assert message_signatures.verify(signature, request, RSA_PSS_PUBLIC) is signature
+    assert rfc9421.signature_base(signature, request, "example.com").decode() == RFC_EXAMPLES[example][2]
+    assert rfc9421.verify(signature, request, RSA_PSS_PUBLIC) is signature
 
 
 def test_the_fully_covered_rfc_example_passes_every_check_at_its_time():
@@ -174,10 +174,10 @@ def test_the_fully_covered_rfc_example_passes_every_check_at_its_time():
 )
 def test_an_rfc_example_with_a_covered_value_changed_does_not_verify(example, changes):
     request = rfc_request(example, **changes)
-    [signature] = message_signatures.read(request)
+    [signature] = rfc9421.read(request)
 
     with pytest.raises(SignatureError) as raised:
-        message_signatures.verify(signature, request, RSA_PSS_PUBLIC)
+        rfc9421.verify(signature, request, RSA_PSS_PUBLIC)
     assert raised.value.code == "signature_invalid"
 
 

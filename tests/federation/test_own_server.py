@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from apps.federation.models import PeerActor
-from apps.federation.outcomes import ActorState, HttpStatus, NoPeerUrl
+from apps.federation.peers.outcomes import ActorState, HttpStatus, NoPeerUrl
 from apps.federation.services import lookup_or_fetch
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from apps.federation import services
+from apps.federation import hub, services
 from apps.federation.models import APActivity, Follow, Note
 
 BLOG = "http://blog.localhost/actors/blog"
@@ -38,7 +38,7 @@ class Post:
 
 
 def test_publish_update_delete_send_create_update_delete_to_the_site_actors_followers(member):
-    services.follow(member, BLOG)
+    hub.follow(member, BLOG)
     post = Post(1, "Hello", "<p>First</p>")
 
     note = services.publish(post)
@@ -54,10 +54,10 @@ def test_publish_update_delete_send_create_update_delete_to_the_site_actors_foll
 
 
 def test_a_published_post_shows_in_a_followers_home_timeline(member):
-    services.follow(member, BLOG)
+    hub.follow(member, BLOG)
     note = services.publish(Post(2, "News", "<p>news</p>"))
 
-    assert [item.pk for item in services.home_timeline(member).items] == [note.pk]
+    assert [item.pk for item in hub.home_timeline(member).items] == [note.pk]
 
 
 def test_publish_refuses_an_object_without_the_protocol():
@@ -94,8 +94,8 @@ def test_outbox_followers_and_following_are_paged_ordered_collections(site_clien
 
 
 def test_our_notes_are_served_at_their_ids_public_only(site_client, member):
-    public = services.compose_note(member, "hello")
-    secret = services.compose_note(member, "psst", visibility="followers")
+    public = hub.compose_note(member, "hello")
+    secret = hub.compose_note(member, "psst", visibility="followers")
     article = services.publish(Post(4, "Four", "<p>4</p>"))
     federation, blog = site_client("federation"), site_client("blog")
 

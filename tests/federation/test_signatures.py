@@ -9,8 +9,8 @@ from email.utils import format_datetime
 import httpsig
 import pytest
 
-from apps.federation import signatures
-from apps.federation.signatures import SignatureError, SignedRequest
+from apps.federation.signing import signatures
+from apps.federation.signing.signatures import SignatureError, SignedRequest
 
 from .verifying import accept, ec_public_pem, refused
 

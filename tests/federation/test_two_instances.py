@@ -9,6 +9,7 @@ from .instances import instances
 
 PUBLISH = """
 from apps.federation import services
+from apps.federation import hub
 
 class Post:
     def federation_site(self):
@@ -34,10 +35,10 @@ def test_a_member_of_one_instance_follows_reads_and_likes_a_site_actor_of_anothe
 
         follow = alpha.shell(
             "from django.contrib.auth import get_user_model\n"
-            "from apps.federation import services\n"
+            "from apps.federation import hub\n"
             "from apps.federation.models import Follow\n"
             "alice = get_user_model().objects.get(username='alice')\n"
-            f"services.follow(alice, {blog_on_beta!r})\n"
+            f"hub.follow(alice, {blog_on_beta!r})\n"
             "result = list(Follow.objects.values_list('followee_url', 'state'))"
         )
         assert follow == [[blog_on_beta, "accepted"]], alpha.log() + beta.log()
@@ -48,18 +49,18 @@ def test_a_member_of_one_instance_follows_reads_and_likes_a_site_actor_of_anothe
         published = beta.shell(PUBLISH)
         home = alpha.shell(
             "from django.contrib.auth import get_user_model\n"
-            "from apps.federation import services\n"
+            "from apps.federation import hub\n"
             "alice = get_user_model().objects.get(username='alice')\n"
-            "notes = services.home_timeline(alice).items\n"
+            "notes = hub.home_timeline(alice).items\n"
             "result = [[note.pk, note.object_id, note.content, note.author_url] for note in notes]"
         )
         assert [row[1:] for row in home] == [[published["object_id"], "<p>Hello from beta</p>", blog_on_beta]]
 
         alpha.shell(
             "from django.contrib.auth import get_user_model\n"
-            "from apps.federation import services\n"
+            "from apps.federation import hub\n"
             "alice = get_user_model().objects.get(username='alice')\n"
-            f"services.like(alice, {home[0][0]})\n"
+            f"hub.like(alice, {home[0][0]})\n"
             "result = True"
         )
         likes = beta.shell(

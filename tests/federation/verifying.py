@@ -4,8 +4,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from apps.federation import signatures
-from apps.federation.signatures import SignatureError
+from apps.federation.signing import signatures
+from apps.federation.signing.signatures import SignatureError
 
 
 def accept(request, public_pem, **kwargs):

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.errors import RoseAshError
-from apps.federation import keys
 from apps.federation.models import InstanceKey
+from apps.federation.signing import keys
 
 
 class Command(BaseCommand):

@@ -24,7 +24,7 @@ import time
 
 from django.db import DatabaseError, connection, transaction
 
-from .models import APActivity
+from ..models import APActivity
 
 # The columns of an inbound row that differ from row to row; the database fills in the others with
 # their defaults (``db_default``).

@@ -18,7 +18,8 @@ from django.utils.module_loading import import_string
 from apps.core import http
 from apps.core.sites import site_for_host
 
-from .keys import ALGORITHM
+from ..signing.keys import ALGORITHM
+from ..vocabulary import ACTIVITY_JSON, ACTOR_DOC, AS_CONTEXT, LD_JSON_AS
 from .outcomes import (
     ActorState,
     BadActorDoc,
@@ -29,10 +30,9 @@ from .outcomes import (
     PublicKey,
     TransportError,
 )
-from .renderers import ACTIVITY_JSON, ACTOR_DOC, AS_PROFILE
 
-ACCEPT = f'{ACTOR_DOC}, {ACTIVITY_JSON};q=0.9, application/ld+json; profile="{AS_PROFILE}";q=0.9'
-OBJECT_ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="{AS_PROFILE}"'
+ACCEPT = f"{ACTOR_DOC}, {ACTIVITY_JSON};q=0.9, {LD_JSON_AS};q=0.9"
+OBJECT_ACCEPT = f"{ACTIVITY_JSON}, {LD_JSON_AS}"
 WEBFINGER_ACCEPT = "application/jrd+json, application/json;q=0.9"
 PEER_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 HANDLE = re.compile(r"^@?([^@\s/]+)@([^@\s/]+)$")
@@ -145,7 +145,7 @@ def is_activitystreams(answer):
     """Whether the answer's Content-Type is ActivityStreams: activity+json, or ld+json with the AS profile."""
     media_type = answer.media_type
     return media_type == ACTIVITY_JSON or (
-        media_type == "application/ld+json" and answer.media_type_params.get("profile") == AS_PROFILE
+        media_type == "application/ld+json" and answer.media_type_params.get("profile") == AS_CONTEXT
     )
 
 

@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from .signature_rules import SignatureError, check_window, public_key, signed_at
+from .rules import SignatureError, check_window, public_key, signed_at
 
 __all__ = ["MessageSignature", "inspect", "read", "signature_base", "verify"]
 

@@ -27,9 +27,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from . import message_signatures
-from .signature_rules import SignatureError, check_window, public_key
-from .signature_rules import signed_at as signed_at_timestamp
+from . import rfc9421
+from .rules import SignatureError, check_window, public_key
+from .rules import signed_at as signed_at_timestamp
 
 __all__ = [
     "SignatureError",
@@ -149,7 +149,7 @@ def inspect(request, *, now=None, require_digest=None):
     """
     now = now or datetime.now(UTC)
     if "signature-input" in request.headers:
-        return message_signatures.inspect(request, now=now, require_digest=require_digest)
+        return rfc9421.inspect(request, now=now, require_digest=require_digest)
     value = request.headers.get("signature")
     if not value:
         raise SignatureError("signature_missing", "The request is not signed (no Signature header).")
@@ -226,8 +226,8 @@ def verify(params, request, public_key_pem):
     Peers often sign ``host`` without the port they connected to, so when the Host header carries
     a port the bare host name is tried as well.
     """
-    if isinstance(params, message_signatures.MessageSignature):
-        return message_signatures.verify(params, request, public_key_pem)
+    if isinstance(params, rfc9421.MessageSignature):
+        return rfc9421.verify(params, request, public_key_pem)
     key = public_key(public_key_pem)
     hosts = [request.headers.get("host", "")]
     if ":" in hosts[0] and not hosts[0].endswith("]"):

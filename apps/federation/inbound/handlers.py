@@ -1,15 +1,14 @@
 """
-Processing inbound activities, one handler per type, each with the owner checks of the reference:
+The handler of each inbound activity type, with the owner checks of the reference:
 
 - Create only of an object attributed to the activity's actor, with an id on the actor's host;
 - Update and Delete only of objects the actor wrote, Update(Person) only of the actor itself;
 - Accept and Reject only by the actor that was asked; Undo only of the actor's own activity.
 
-Handlers run inside one transaction per activity; a repeat does nothing (rows are unique by
-activity or object id, and a processed ``APActivity`` is not processed again). What a handler
-declines it returns as a reason, kept on the row as ``ignored``. What an activity needs from the
-network (the note an Announce names) is fetched first, outside that transaction: a failure that may
-pass leaves the row ``pending`` to be tried again; one that will not makes it ``failed``, with why.
+Handlers run inside the transaction ``processing.process`` opens for each activity; a repeat does
+nothing (rows are unique by activity or object id). What a handler declines it raises as
+``Ignored``, kept on the row. What an activity needs from the network (the note an Announce names,
+the actor an Update names) is fetched first by its ``FETCHERS`` entry, outside that transaction.
 """
 
 import logging
@@ -23,18 +22,14 @@ from django.utils.html import strip_tags
 
 from apps.core.sanitize import clean_federated_html
 
-from . import actors, objects, ordering
-from .cache import forget_peer, guarded_fetch, lookup_or_fetch, refresh_peer
-from .discovery import fetch_object
-from .inbox import id_of
-from .models import APActivity, Boost, Follow, FollowerPolicy, Like, Note, Notification, PeerActor
+from .. import actors, follow_policy, notes
+from ..models import Boost, Follow, Like, Note, Notification, PeerActor
+from ..outbound.outbox import send_decision
+from ..peers.directory import forget_peer, guarded_fetch, lookup_or_fetch, refresh_peer
+from ..peers.discovery import fetch_object
+from ..vocabulary import ACTOR_TYPES, NOTE_TYPES, addressed, as_list, id_of
 
 log = logging.getLogger(__name__)
-
-NOTE_TYPES = {"Note", "Article"}
-ACTOR_BUSY = "actor busy"  # what ``process`` returns when another worker holds the activity's actor
-FETCH_ATTEMPTS = 6  # tries at fetching what an activity needs (an announced note) before the row fails
-ACTOR_TYPES = {"Person", "Service", "Group", "Application", "Organization"}
 
 
 class Ignored(Exception):
@@ -47,73 +42,6 @@ class FetchLater(Exception):
 
 class GaveUp(Exception):
     """Something the activity needs cannot be had (4xx, a bad or forged document): the row fails, saying why."""
-
-
-def _pending(activity_id):
-    return APActivity.objects.filter(
-        activity_id=activity_id, direction=APActivity.Direction.IN, state=APActivity.State.PENDING
-    )
-
-
-def _fetch_first(row):
-    """
-    Fetch what the activity needs before it is handled (an announced note we do not have), outside
-    any transaction, so a slow peer holds no lock; return the exception deciding the row, or None.
-    """
-    fetcher = FETCHERS.get(row.type)
-    try:
-        if fetcher is not None:
-            fetcher(row.payload, row.actor_url)
-    except Exception as exc:  # noqa: BLE001 (re-raised with the row locked, where it is decided and logged)
-        return exc
-    return None
-
-
-def process(activity_id, *, wait_for_actor=True):
-    """
-    Handle the pending inbound activity ``activity_id`` (its id URL); return its final state, or
-    ``pending`` when something it needs is to be fetched again later (see ``tasks.process_inbound``).
-
-    The activity's actor is held while it is handled (``ordering``); when another worker holds it
-    and ``wait_for_actor`` is False, nothing is done and ``ACTOR_BUSY`` is returned.
-    """
-    row = _pending(activity_id).only("type", "payload", "actor_url").first()
-    if row is None:
-        return None
-    fetched = _fetch_first(row)
-    with transaction.atomic():
-        if not ordering.hold(row.actor_url, wait=wait_for_actor):
-            return ACTOR_BUSY
-        row = _pending(activity_id).select_for_update().first()
-        if row is None:
-            return None
-        row.attempts += 1
-        handler = HANDLERS.get(row.type)
-        try:
-            if fetched is not None:
-                raise fetched
-            if handler is None:
-                raise Ignored(f"{row.type} activities are not handled")
-            with transaction.atomic():
-                handler(row.payload, row.actor_url)
-            row.state, row.error = APActivity.State.DONE, ""
-        except FetchLater as exc:
-            if row.attempts >= FETCH_ATTEMPTS:
-                log.warning("Inbound activity %s: gave up after %d attempts: %s", row.activity_id, row.attempts, exc)
-                row.state, row.error = APActivity.State.FAILED, f"gave up after {row.attempts} attempts: {exc}"[:500]
-            else:
-                row.state, row.error = APActivity.State.PENDING, f"will try again: {exc}"[:500]
-        except GaveUp as exc:
-            log.warning("Inbound activity %s: %s", row.activity_id, exc)
-            row.state, row.error = APActivity.State.FAILED, str(exc)[:500]
-        except Ignored as exc:
-            row.state, row.error = APActivity.State.IGNORED, str(exc)[:500]
-        except Exception as exc:  # a peer's odd document must not wedge the queue; the row says why
-            log.exception("Inbound activity %s failed", row.activity_id)
-            row.state, row.error = APActivity.State.FAILED, f"{type(exc).__name__}: {exc}"[:500]
-        row.processed_at = timezone.now()
-        row.save(update_fields=["state", "error", "attempts", "processed_at"])
-        return row.state
 
 
 def _local_actor(url):
@@ -130,27 +58,12 @@ def _peer(actor_url):
 # --- Follow, Accept, Reject ---
 
 
-def approves_automatically(local):
-    """Site actors accept every follower; members choose (automatic unless they asked otherwise)."""
-    if local.kind != "Person":
-        return True
-    return not FollowerPolicy.objects.filter(member__username=local.username, approve_manually=True).exists()
-
-
-def send_decision(follow, decision):
-    """Send an Accept or Reject of ``follow`` to its follower (in the current transaction)."""
-    from .outbox import emit
-
-    obj = {"id": follow.activity_id, "type": "Follow", "actor": follow.follower_url, "object": follow.followee_url}
-    emit(follow.followee_url, decision, obj, to=[follow.follower_url], recipients=[follow.follower_url])
-
-
 def handle_follow(activity, actor_url):
     target = id_of(activity.get("object"))
     local = _local_actor(target)
     if local is None:
         raise Ignored(f"{target} is not one of our actors")
-    member = objects.member_of(local.id) if local.kind == "Person" else None
+    member = notes.member_of(local.id) if local.kind == "Person" else None
     follow, created = Follow.objects.get_or_create(
         follower_url=actor_url,
         followee_url=local.id,
@@ -162,15 +75,15 @@ def handle_follow(activity, actor_url):
         send_decision(follow, "Accept")  # a peer following again lost our Accept: say it again
         return
     follow.activity_id = activity["id"]
-    if approves_automatically(local):
+    if follow_policy.approves_automatically(local):
         follow.state, follow.decided_at = Follow.State.ACCEPTED, timezone.now()
         follow.save(update_fields=["activity_id", "state", "decided_at"])
         send_decision(follow, "Accept")
-        objects.notify(member, Notification.Kind.FOLLOW, actor_url, follow=follow)
+        notes.notify(member, Notification.Kind.FOLLOW, actor_url, follow=follow)
     else:
         follow.state = Follow.State.PENDING
         follow.save(update_fields=["activity_id", "state"])
-        objects.notify(member, Notification.Kind.FOLLOW_REQUEST, actor_url, follow=follow)
+        notes.notify(member, Notification.Kind.FOLLOW_REQUEST, actor_url, follow=follow)
 
 
 def _our_follow(activity, actor_url):
@@ -226,7 +139,7 @@ def handle_undo(activity, actor_url):
 
 
 def _attributed_to(obj):
-    return [id_of(item) for item in objects.as_list(obj.get("attributedTo")) if id_of(item)]
+    return [id_of(item) for item in as_list(obj.get("attributedTo")) if id_of(item)]
 
 
 def _datetime(value):
@@ -273,13 +186,13 @@ def _save_note(obj, author_url, visibility):
     if parent is not None:
         Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
         if parent.author_member_id:
-            objects.notify(parent.author_member, Notification.Kind.REPLY, author_url, note=note)
+            notes.notify(parent.author_member, Notification.Kind.REPLY, author_url, note=note)
             notified.add(parent.author_member_id)
-    for tag in objects.as_list(obj.get("tag")):
+    for tag in as_list(obj.get("tag")):
         if isinstance(tag, dict) and tag.get("type") == "Mention":
-            member = objects.member_of(tag.get("href"))
+            member = notes.member_of(tag.get("href"))
             if member is not None and member.pk not in notified:
-                objects.notify(member, Notification.Kind.MENTION, author_url, note=note)
+                notes.notify(member, Notification.Kind.MENTION, author_url, note=note)
                 notified.add(member.pk)
     return note
 
@@ -295,24 +208,38 @@ def handle_create(activity, actor_url):
         raise Ignored("the object's id is not on its actor's host")
     if _attributed_to(obj) != [actor_url]:
         raise Ignored("the object is not attributed to the activity's actor")
-    to, cc = objects.addressed(obj.get("to")), objects.addressed(obj.get("cc"))
-    to, cc = to or objects.addressed(activity.get("to")), cc or objects.addressed(activity.get("cc"))
-    visibility = objects.visibility_of(to, cc, objects.followers_url(actor_url))
+    to, cc = addressed(obj.get("to")), addressed(obj.get("cc"))
+    to, cc = to or addressed(activity.get("to")), cc or addressed(activity.get("cc"))
+    visibility = notes.visibility_of(to, cc, notes.followers_url(actor_url))
     if visibility is None:
         raise Ignored("direct messages are not kept")
     _save_note(obj, actor_url, visibility)
 
 
+def _updates_an_actor(activity, actor_url):
+    obj = activity.get("object")
+    return (obj.get("type") if isinstance(obj, dict) else None) in ACTOR_TYPES or id_of(obj) == actor_url
+
+
+def refetch_updated_actor(activity, actor_url):
+    """
+    Before an Update of an actor is handled: refetch the actor, since the document it serves is
+    the truth, not the payload. An actor may update only itself.
+    """
+    if not _updates_an_actor(activity, actor_url):
+        return
+    if id_of(activity.get("object")) != actor_url:
+        raise Ignored("an actor may update only itself")
+    outcome = refresh_peer(actor_url)
+    if not outcome.ok:
+        raise Ignored(f"refetching the actor failed: {outcome.describe()}")
+
+
 def handle_update(activity, actor_url):
+    if _updates_an_actor(activity, actor_url):
+        return  # refetched already, outside the transaction (``refetch_updated_actor``)
     obj = activity.get("object")
     kind = obj.get("type") if isinstance(obj, dict) else None
-    if kind in ACTOR_TYPES or id_of(obj) == actor_url:
-        if id_of(obj) != actor_url:
-            raise Ignored("an actor may update only itself")
-        outcome = refresh_peer(actor_url)  # the document the actor serves is the truth, not the payload
-        if not outcome.ok:
-            raise Ignored(f"refetching the actor failed: {outcome.describe()}")
-        return
     if kind not in NOTE_TYPES:
         raise Ignored(f"updates of {kind} objects are not handled")
     note = Note.objects.filter(object_id=id_of(obj), author_url=actor_url, deleted__isnull=True).first()
@@ -358,7 +285,7 @@ def _react(model, counter, kind, activity, actor_url):
     )
     if created:
         Note.objects.filter(pk=note.pk).update(**{counter: F(counter) + 1})
-        objects.notify(note.author_member, kind, actor_url, note=note)
+        notes.notify(note.author_member, kind, actor_url, note=note)
 
 
 def fetch_announced(activity, actor_url):
@@ -389,8 +316,8 @@ def fetch_announced(activity, actor_url):
     author = lookup_or_fetch(authors[0])
     if not author.ok:
         raise (FetchLater if author.transient else GaveUp)(f"fetching its author: {author.describe()}")
-    to, cc = objects.addressed(obj.get("to")), objects.addressed(obj.get("cc"))
-    visibility = objects.visibility_of(to, cc, objects.followers_url(author.id))
+    to, cc = addressed(obj.get("to")), addressed(obj.get("cc"))
+    visibility = notes.visibility_of(to, cc, notes.followers_url(author.id))
     if visibility not in (Note.Visibility.PUBLIC, Note.Visibility.UNLISTED):
         raise Ignored("the announced note is not public: it is not shown")
     with transaction.atomic():
@@ -406,7 +333,7 @@ def handle_like(activity, actor_url):
 
 
 # Run before the handler, outside its transaction: the network is slow, locks should not wait on it.
-FETCHERS = {"Announce": fetch_announced}
+FETCHERS = {"Announce": fetch_announced, "Update": refetch_updated_actor}
 
 HANDLERS = {
     "Follow": handle_follow,

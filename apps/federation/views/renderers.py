@@ -2,10 +2,7 @@
 
 from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 
-AS_PROFILE = "https://www.w3.org/ns/activitystreams"
-ACTIVITY_JSON = "application/activity+json"
-LD_JSON_AS = f'application/ld+json; profile="{AS_PROFILE}"'
-ACTOR_DOC = "application/vnd.fed-sx.actor-doc"
+from ..vocabulary import ACTIVITY_JSON, ACTOR_DOC, LD_JSON_AS
 
 
 class ActorPageRenderer(TemplateHTMLRenderer):

@@ -1,10 +1,10 @@
 """An actor's public collections, outbox, followers and following, as paged ``OrderedCollection`` documents."""
 
 from .models import Follow, Note
-from .objects import as_object
+from .notes import as_object
+from .vocabulary import AS_CONTEXT
 
 COLLECTION_PAGE = 20
-AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 
 
 def _outbox_items(actor):

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 from django.core.cache import cache
 from django.utils import timezone
 
+from ..models import PEER_FRESH_FOR, PeerActor
 from .discovery import PEER_NAME, actor_url_for, fetch
-from .models import PEER_FRESH_FOR, PeerActor
 from .outcomes import ActorState, PublicKey, TransportError
 
 NEGATIVE_TTL = 60

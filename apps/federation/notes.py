@@ -6,26 +6,8 @@ and notifications of what happened to a member's notes or account.
 from django.contrib.auth import get_user_model
 
 from . import actors
-from .models import PUBLIC, Note, Notification, PeerActor
-
-PUBLIC_FORMS = {PUBLIC, "as:Public", "Public"}
-
-
-def as_list(value):
-    """Return an addressing or tag field as a list: peers send a string, an object or a list."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def addressed(value):
-    """Return the ids in an addressing field, the compacted forms of Public made full."""
-    ids = []
-    for item in as_list(value):
-        item = item.get("id") if isinstance(item, dict) else item
-        if isinstance(item, str):
-            ids.append(PUBLIC if item in PUBLIC_FORMS else item)
-    return ids
+from .models import Note, Notification, PeerActor
+from .vocabulary import PUBLIC
 
 
 def followers_url(actor_url):

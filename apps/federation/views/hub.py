@@ -18,9 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.errors import RoseAshError
 
-from . import services
-from .forms import ComposeForm, FollowerPolicyForm, FollowForm, MarkReadForm, UnfollowForm
-from .fragments import forget_unread
+from .. import follow_policy, hub
+from ..forms import ComposeForm, FollowerPolicyForm, FollowForm, MarkReadForm, UnfollowForm
 
 
 def _cursor(request):
@@ -79,14 +78,14 @@ def home(request):
     """A member's home timeline under the compose form; a visitor learns what the hub is."""
     if not request.user.is_authenticated:
         return render(request, "federation/hub/welcome.html")
-    page = services.home_timeline(request.user, before=_cursor(request))
+    page = hub.home_timeline(request.user, before=_cursor(request))
     return render(request, "federation/hub/home.html", {"page": page, "form": ComposeForm()})
 
 
 @login_required
 @require_GET
 def local(request):
-    page = services.local_timeline(viewer=request.user, before=_cursor(request))
+    page = hub.local_timeline(viewer=request.user, before=_cursor(request))
     return render(request, "federation/hub/local.html", {"page": page})
 
 
@@ -94,8 +93,8 @@ def local(request):
 @require_GET
 def note(request, note_id):
     """A note, the replies the member may see, and a form to reply."""
-    shown = services.get_note(request.user, note_id)
-    page = services.replies(request.user, note_id, before=_cursor(request))
+    shown = hub.get_note(request.user, note_id)
+    page = hub.replies(request.user, note_id, before=_cursor(request))
     form = ComposeForm(initial={"visibility": shown.visibility})
     return render(request, "federation/hub/note.html", {"note": shown, "page": page, "form": form})
 
@@ -104,11 +103,11 @@ def note(request, note_id):
 @require_http_methods(["GET", "POST"])
 def compose(request, note_id=None):
     """Post a note, or a reply to ``note_id``; invalid input is shown again with its errors."""
-    parent = services.get_note(request.user, note_id) if note_id else None
+    parent = hub.get_note(request.user, note_id) if note_id else None
     form = ComposeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.compose_note(request.user, in_reply_to=note_id, **form.cleaned_data)
+            hub.compose_note(request.user, in_reply_to=note_id, **form.cleaned_data)
         except RoseAshError as error:
             if error.status == 404:
                 raise
@@ -126,8 +125,8 @@ def compose(request, note_id=None):
 @require_GET
 def people(request, which):
     """The member's followers or the actors they follow, with unfollow buttons on the latter."""
-    lister = services.followers if which == "followers" else services.following
-    page = lister(services.member_actor_url(request.user), before=_cursor(request))
+    lister = hub.followers if which == "followers" else hub.following
+    page = lister(hub.member_actor_url(request.user), before=_cursor(request))
     return render(request, "federation/hub/people.html", {"page": page, "which": which})
 
 
@@ -138,7 +137,7 @@ def follow(request):
     form = FollowForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            row = services.follow(request.user, form.cleaned_data["target"])
+            row = hub.follow(request.user, form.cleaned_data["target"])
         except RoseAshError as error:
             form.add_error("target", error.message)
         else:
@@ -157,24 +156,24 @@ def unfollow(request):
     form = UnfollowForm(request.POST)
     if not form.is_valid():
         return _form_errors(request, form)
-    services.unfollow(request.user, form.cleaned_data["actor_url"])
+    hub.unfollow(request.user, form.cleaned_data["actor_url"])
     messages.success(request, "You no longer follow them.")
 
 
 @login_required
 @require_GET
 def follow_requests(request):
-    page = services.follow_requests(request.user, before=_cursor(request))
+    page = hub.follow_requests(request.user, before=_cursor(request))
     return render(request, "federation/hub/requests.html", {"page": page})
 
 
 @action("federation:follow-requests")
 def decide_follow(request, follow_id, decision):
     if decision == "approve":
-        services.approve_follow(request.user, follow_id)
+        hub.approve_follow(request.user, follow_id)
         messages.success(request, "Follow request approved.")
     else:
-        services.reject_follow(request.user, follow_id)
+        hub.reject_follow(request.user, follow_id)
         messages.success(request, "Follow request rejected.")
 
 
@@ -182,10 +181,10 @@ def decide_follow(request, follow_id, decision):
 @require_http_methods(["GET", "POST"])
 def follower_policy(request):
     """Choose whether new followers are accepted automatically or wait for approval."""
-    current = "manual" if services.follower_policy(request.user) else "automatic"
+    current = "manual" if follow_policy.approves_manually(request.user.username) else "automatic"
     form = FollowerPolicyForm(request.POST or None, initial={"policy": current})
     if request.method == "POST" and form.is_valid():
-        services.set_follower_policy(request.user, form.approve_manually)
+        follow_policy.set_approves_manually(request.user, form.approve_manually)
         if form.approve_manually:
             messages.success(request, "You now approve each new follower yourself.")
         else:
@@ -198,7 +197,7 @@ def follower_policy(request):
 @login_required
 @require_GET
 def notifications(request):
-    page = services.notifications(request.user, before=_cursor(request))
+    page = hub.notifications(request.user, before=_cursor(request))
     return render(request, "federation/hub/notifications.html", {"page": page})
 
 
@@ -212,30 +211,29 @@ def mark_read(request):
     if not form.is_valid():
         return _form_errors(request, form)
     one = form.cleaned_data["id"]
-    services.mark_read(request.user, None if one is None else [one])
-    forget_unread(request.user)
+    hub.mark_read(request.user, None if one is None else [one])
     messages.success(request, "Marked as read." if one else "All notifications marked as read.")
 
 
 @action("federation:home")
 def like(request, note_id):
-    services.like(request.user, note_id)
+    hub.like(request.user, note_id)
     messages.success(request, "Liked.")
 
 
 @action("federation:home")
 def unlike(request, note_id):
-    services.unlike(request.user, note_id)
+    hub.unlike(request.user, note_id)
     messages.success(request, "Like withdrawn.")
 
 
 @action("federation:home")
 def boost(request, note_id):
-    services.boost(request.user, note_id)
+    hub.boost(request.user, note_id)
     messages.success(request, "Boosted to your followers.")
 
 
 @action("federation:home")
 def unboost(request, note_id):
-    services.unboost(request.user, note_id)
+    hub.unboost(request.user, note_id)
     messages.success(request, "Boost withdrawn.")

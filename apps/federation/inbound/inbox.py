@@ -6,20 +6,25 @@ signature's form, Digest and date (401, ``signatures.inspect``, no key needed), 
 self-Delete (202, nothing fetched or stored), the signer's key from the peer cache, the signature
 itself with one refetch of the actor when it fails (a rotated key; limited per peer), and the key's
 owner being the activity's actor (401). Only then is the activity stored, once per id, and
-processing queued on commit. Nothing here raises for anything a peer can send.
+processing queued on commit. Whatever a peer sends is either stored or refused with ``Refused``
+(a 4xx, its code and why); nothing else is raised.
 """
 
 import json
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
 from django.db import DataError, transaction
 
-from . import actors, intake
-from .cache import forget_remembered, lookup_or_fetch
-from .models import APActivity, PeerActor
-from .signatures import SignatureError, SignedRequest, inspect, verify
+from apps.core.errors import RoseAshError
+
+from .. import actors
+from ..models import APActivity, PeerActor
+from ..peers.directory import forget_remembered, lookup_or_fetch
+from ..signing.signatures import SignatureError, inspect, verify
+from ..vocabulary import id_of
+from . import intake
+from .processing import kick_inbound_processing
 
 MAX_BODY = 262_144  # Mastodon takes 1 MB, Takahe 50 KB; a Note with its tags fits well within this
 MAX_DEPTH = 24
@@ -27,20 +32,12 @@ MAX_URL = 500
 REFETCH_WINDOW = 300  # seconds: at most one refetch of a peer's actor for a failed signature per window
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """The inbox's answer: a status, and for refusals a code and a reason for the peer's operator."""
-
-    status: int
-    code: str = "accepted"
-    message: str = ""
-
-
-ACCEPTED = Outcome(202)
+class Refused(RoseAshError):
+    """The inbox refuses the POST: ``status`` is 4xx, ``code`` and ``message`` tell the peer's operator why."""
 
 
 def _refuse(status, code, message):
-    return Outcome(status, code, message)
+    return Refused(code, message, status=status)
 
 
 def _depth(value):
@@ -56,31 +53,10 @@ def _depth(value):
     return deepest
 
 
-def id_of(value):
-    """Return the id of an embedded object or the string itself (``None`` for anything else)."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
-
-
 def _http_host(value):
     """Return the host of an http(s) URL, or None for anything else."""
     parts = urlsplit(value) if isinstance(value, str) else None
     return parts.hostname if parts is not None and parts.scheme in ("http", "https") else None
-
-
-def _headers(environ):
-    """
-    Return the request's headers with lower-case names, from its WSGI environ.
-
-    What ``request.headers`` holds, lower-cased: built in one pass, as every inbox POST needs them
-    all (the signed ones are named by the peer).
-    """
-    headers = {name[5:].replace("_", "-").lower(): value for name, value in environ.items() if name[:5] == "HTTP_"}
-    for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if name in environ:
-            headers[name.replace("_", "-").lower()] = environ[name]
-    return headers
 
 
 def _refuse_constant(name):
@@ -89,7 +65,7 @@ def _refuse_constant(name):
 
 def parse(body):
     """
-    Return ``(activity, None)`` or ``(None, Outcome)`` refusing the body.
+    Return the activity the body holds, or raise ``Refused``.
 
     NaN and Infinity, which Python's parser takes, are not JSON (nor can a database's JSON hold
     them): refused too, so that the body can be stored as it came (``store``).
@@ -97,20 +73,20 @@ def parse(body):
     try:
         activity = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return None, _refuse(400, "json_invalid", "The body is not UTF-8 JSON.")
+        raise _refuse(400, "json_invalid", "The body is not UTF-8 JSON.") from None
     if not isinstance(activity, dict):
-        return None, _refuse(400, "json_invalid", "The body is not a JSON object.")
+        raise _refuse(400, "json_invalid", "The body is not a JSON object.")
     if _depth(activity) > MAX_DEPTH:
-        return None, _refuse(400, "json_too_deep", f"The JSON nests deeper than {MAX_DEPTH} levels.")
+        raise _refuse(400, "json_too_deep", f"The JSON nests deeper than {MAX_DEPTH} levels.")
     actor, activity_id = id_of(activity.get("actor")), activity.get("id")
     id_host, actor_host = _http_host(activity_id), _http_host(actor)
     if not isinstance(activity.get("type"), str) or not id_host or not actor_host:
-        return None, _refuse(400, "activity_invalid", "An activity needs a type, and http(s) URLs as id and actor.")
+        raise _refuse(400, "activity_invalid", "An activity needs a type, and http(s) URLs as id and actor.")
     if len(activity_id) > MAX_URL or len(actor) > MAX_URL:
-        return None, _refuse(400, "activity_invalid", f"Ids longer than {MAX_URL} characters are not accepted.")
+        raise _refuse(400, "activity_invalid", f"Ids longer than {MAX_URL} characters are not accepted.")
     if id_host != actor_host:
-        return None, _refuse(400, "activity_foreign_id", "The activity's id is not on its actor's host.")
-    return activity, None
+        raise _refuse(400, "activity_foreign_id", "The activity's id is not on its actor's host.")
+    return activity
 
 
 def _is_unknown_self_delete(activity, actor_url):
@@ -139,7 +115,7 @@ def _unavailable(state):
 
 
 def _check(params, signed, actor_url, state):
-    """Return None when the signature verifies with ``state``'s key ``params.key_id``, else the refusal."""
+    """Return None when the signature verifies with ``state``'s key ``params.key_id``, else the ``Refused``."""
     key = state.key(params.key_id)
     if key is None:
         return _refuse(401, "key_not_actors", f"The key {params.key_id} is not a key of the actor {actor_url}.")
@@ -178,42 +154,33 @@ def _verify_with_actor(params, signed, actor_url):
     return _check(params, signed, actor_url, state)
 
 
-def receive(request, recipient=None):
+def receive(post):
     """
-    Check and store one inbox POST; return the ``Outcome`` to answer with.
-
-    ``recipient`` is the local actor of a personal inbox (None for the shared inbox).
+    Check and store one inbox POST (a ``SignedRequest``, its body read up to ``MAX_BODY + 1``
+    bytes); return once it is stored, or raise ``Refused``.
     """
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        return _refuse(413, "body_too_large", f"Inbox bodies are limited to {MAX_BODY} bytes.")
-    body = request.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        return _refuse(413, "body_too_large", f"Inbox bodies are limited to {MAX_BODY} bytes.")
-    headers = _headers(request.META)
-    signed = SignedRequest(request.method.lower(), request.get_full_path(), headers, body, request.scheme)
+    if len(post.body) > MAX_BODY:
+        raise _refuse(413, "body_too_large", f"Inbox bodies are limited to {MAX_BODY} bytes.")
     try:
-        params = inspect(signed)
+        params = inspect(post)
     except SignatureError as exc:
-        return _refuse(401, exc.code, exc.message)
-    activity, refusal = parse(body)
-    if refusal:
-        return refusal
+        raise _refuse(401, exc.code, exc.message) from None
+    activity = parse(post.body)
     actor_url = id_of(activity["actor"])
     if _is_unknown_self_delete(activity, actor_url):
-        return ACCEPTED
+        return
     if _is_ours(actor_url):
-        return _refuse(401, "actor_local", "Activities of our own actors are not received from outside.")
-    refusal = _verify_with_actor(params, signed, actor_url)
+        raise _refuse(401, "actor_local", "Activities of our own actors are not received from outside.")
+    refusal = _verify_with_actor(params, post, actor_url)
     if refusal:
-        return refusal
-    return store(activity, actor_url, body.decode()) or ACCEPTED
+        raise refusal
+    store(activity, actor_url, post.body.decode())
 
 
 def store(activity, actor_url, received=None):
     """
-    Store a verified activity once (by id) and have it processed; return None, or the refusal of
-    an activity the database cannot hold (a number beyond its range, a lone surrogate: 400).
+    Store a verified activity once (by id) and have it processed; raise ``Refused`` for an
+    activity the database cannot hold (a number beyond its range, a lone surrogate: 400).
 
     ``received`` is the body as it came, stored as the payload without serialising the parsed
     activity again; without it the activity is serialised. The row is committed before this
@@ -221,12 +188,10 @@ def store(activity, actor_url, received=None):
     rows of the process's other requests of the moment), and a replay changes nothing.
 
     Only a row actually inserted asks for processing, on commit, through the batch kick
-    (``tasks.kick_inbound_processing``) rather than a Celery message of its own. Should the kick
+    (``processing.kick_inbound_processing``) rather than a Celery message of its own. Should the kick
     fail (Redis or the broker down), Django logs it and the 202 stands: the row is durable and the
     minutely sweep processes it.
     """
-    from .tasks import kick_inbound_processing
-
     object_id = id_of(activity.get("object")) or ""
     values = (
         activity["id"],
@@ -239,7 +204,6 @@ def store(activity, actor_url, received=None):
     try:
         inserted = intake.write(values)
     except DataError:
-        return _refuse(400, "activity_unstorable", "The activity holds a value the database cannot store.")
+        raise _refuse(400, "activity_unstorable", "The activity holds a value the database cannot store.") from None
     if inserted:
         transaction.on_commit(kick_inbound_processing, robust=True)
-    return None

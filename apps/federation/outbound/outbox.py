@@ -3,12 +3,12 @@ Sending activities: write, expand, deliver.
 
 ``emit`` writes an outbound ``APActivity`` in the caller's transaction and queues its expansion on
 commit. ``expand`` turns it into ``Delivery`` rows, one per shared inbox (else inbox) of its
-recipients and, when addressed to them, the speaking actor's accepted followers. ``deliver`` signs
-and POSTs one row: 2xx delivered; 5xx, 429 and transport errors retried with growing backoff and
-counted towards the host's breaker (the one of ``cache.py``); any other 4xx is final. A row is
-claimed by moving its ``next_attempt_at`` a lease ahead, so a task queued twice (by the sweep, a
-retry, a redelivery after a killed worker) POSTs once; a killed worker's row is due again once its
-lease passes and the sweep requeues it.
+recipients and, when addressed to them, the speaking actor's accepted followers.
+``attempt_delivery`` signs and POSTs one row: 2xx delivered; 5xx, 429 and transport errors
+retried with growing backoff and counted towards the host's breaker (``peers.directory``); any
+other 4xx is final. A row is claimed by moving its ``next_attempt_at`` a lease ahead, so a task
+queued twice (by the sweep, a retry, a redelivery after a killed worker) POSTs once; a killed
+worker's row is due again once its lease passes and the sweep requeues it.
 """
 
 import json
@@ -17,19 +17,21 @@ import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
 from apps.core import http
 
-from . import actors, keys, signatures
-from .cache import BREAKER_OPEN_FOR, breaker_open, lookup_or_fetch, record_failure, record_success
-from .models import PUBLIC, APActivity, Delivery, Follow
+from .. import actors
+from ..models import APActivity, Delivery, Follow
+from ..peers.directory import BREAKER_OPEN_FOR, breaker_open, lookup_or_fetch, record_failure, record_success
+from ..signing import keys, signatures
+from ..vocabulary import AS_CONTEXT, PUBLIC
 
 MAX_ATTEMPTS = 12
 LEASE = timedelta(seconds=120)  # longer than the HTTP client's 30 s deadline
 ANSWER_CAP = 65_536
-AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 
 
 def new_id(actor_url, kind):
@@ -44,8 +46,6 @@ def emit(actor_url, activity_type, obj, *, to=(), cc=(), to_followers=False, rec
     ``recipients`` are actor URLs delivered to directly; ``to_followers`` adds the actor's followers.
     Return the ``APActivity``.
     """
-    from .tasks import expand_outbound
-
     activity_id = activity_id or new_id(actor_url, "activities")
     payload = {
         "@context": AS_CONTEXT,
@@ -74,6 +74,12 @@ def emit(actor_url, activity_type, obj, *, to=(), cc=(), to_followers=False, rec
     return row
 
 
+def send_decision(follow, decision):
+    """Send an Accept or Reject of ``follow`` to its follower (in the current transaction)."""
+    obj = {"id": follow.activity_id, "type": "Follow", "actor": follow.follower_url, "object": follow.followee_url}
+    emit(follow.followee_url, decision, obj, to=[follow.follower_url], recipients=[follow.follower_url])
+
+
 def follower_inboxes(actor_url):
     """Return the set of inboxes (shared when the peer has one) of ``actor_url``'s accepted remote followers."""
     rows = Follow.objects.filter(
@@ -98,16 +104,23 @@ def _recipient_inboxes(urls):
 
 
 def expand(activity_pk):
-    """Create the ``Delivery`` rows of a pending outbound activity and return their ids to queue."""
+    """
+    Create the ``Delivery`` rows of a pending outbound activity and return their ids to queue.
+
+    The recipients' inboxes are looked up first, outside the transaction: finding one may fetch a
+    peer's actor (up to the HTTP client's deadline), and no row lock should wait on the network.
+    """
+    pending = APActivity.objects.filter(
+        pk=activity_pk, direction=APActivity.Direction.OUT, state=APActivity.State.PENDING
+    )
+    recipients = pending.values_list("recipients", flat=True).first()
+    if recipients is None:
+        return []
+    inboxes = _recipient_inboxes(recipients)
     with transaction.atomic():
-        activity = (
-            APActivity.objects.select_for_update()
-            .filter(pk=activity_pk, direction=APActivity.Direction.OUT, state=APActivity.State.PENDING)
-            .first()
-        )
+        activity = pending.select_for_update().first()
         if activity is None:
             return []
-        inboxes = _recipient_inboxes(activity.recipients)
         if activity.to_followers:
             inboxes |= follower_inboxes(activity.actor_url)
         Delivery.objects.bulk_create(
@@ -164,7 +177,7 @@ def _post(delivery):
     return answer.status, ""
 
 
-def deliver(delivery_pk):
+def attempt_delivery(delivery_pk):
     """
     Make one attempt at a delivery; return ``(state, seconds until the next attempt or None)``.
 
@@ -213,3 +226,25 @@ def retry(deliveries):
         state=Delivery.State.PENDING, next_attempt_at=timezone.now(), last_error=""
     )
     return ids
+
+
+# The tasks live beside the work they wrap, so ``emit`` can queue ``expand_outbound`` without
+# importing the tasks module (which imports this one).
+
+
+@shared_task(name="federation.expand_outbound")
+def expand_outbound(activity_pk):
+    """Expand one outbound activity into deliveries and queue each."""
+    ids = expand(activity_pk)
+    for delivery_pk in ids:
+        deliver.delay(delivery_pk)
+    return len(ids)
+
+
+@shared_task(name="federation.deliver")
+def deliver(delivery_pk):
+    """POST one delivery; a retryable failure queues the next attempt after its backoff."""
+    state, delay = attempt_delivery(delivery_pk)
+    if delay is not None:
+        deliver.apply_async((delivery_pk,), countdown=delay)
+    return state

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from apps.core.errors import RoseAshError
 
-from .models import InstanceKey
+from ..models import InstanceKey
 
 FIRST_KEY = "main-key"
 KEY_SIZE = 2048
