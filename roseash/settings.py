@@ -170,6 +170,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "roseash"}}
+# What one process may keep to itself for a minute, to spare the hot paths a round trip to Redis:
+# published keys, member actors, peers' states (see the modules using ``caches["process"]``).
+CACHES["process"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "roseash-process",
+    "TIMEOUT": 60,
+    "OPTIONS": {"MAX_ENTRIES": 10_000},
+}
 
 # --- Accounts --------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client, override_settings
 
 from apps.core.sites import get_site
@@ -17,10 +17,12 @@ def _fast_password_hashing():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache: Redis in CI outlives a test, local memory does not."""
+    """Each test starts with empty caches: Redis in CI outlives a test, and so does this process's own."""
     cache.clear()
+    caches["process"].clear()
     yield
     cache.clear()
+    caches["process"].clear()
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ actor on the federation host at ``/actors/<username>``. Every actor publishes th
 its own key ids (``<actor URL>#<key name>``), so one keypair serves them all.
 """
 
-import time
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.urls import resolve, reverse
 from django.urls.exceptions import Resolver404
 
@@ -131,15 +131,14 @@ def find(site, name, *, ignore_case=False):
     if site != USER_SITE:
         return None
     found = _member(name, ignore_case=True) if ignore_case else _remembered_member(name)
-    if found is GONE:
+    if found == GONE:
         raise ActorGone(name)
     return found
 
 
-GONE = object()
+GONE = "gone"  # a deactivated member, as remembered (a value that survives the cache's pickling)
 MEMBER_TTL = 60
-MEMBERS_KEPT = 10_000
-_members = {}
+_UNSEEN = object()
 
 
 def _remembered_member(name):
@@ -147,23 +146,20 @@ def _remembered_member(name):
     Return ``_member(name)`` as this process saw it less than ``MEMBER_TTL`` seconds ago.
 
     Peers fetch member actors on every delivery they verify; a query each time would halve the
-    throughput of the actor document. A change to a member (a new name, a deactivation) is
-    therefore served within a minute. Unknown names are remembered too, within a bound.
+    throughput of the actor document. A change to a member (a new name, a deactivation, their
+    follow policy) is therefore served within a minute. Unknown names are remembered too.
     """
-    now = time.monotonic()
-    kept = _members.get(name)
-    if kept is not None and kept[0] > now:
-        return kept[1]
-    if len(_members) >= MEMBERS_KEPT:
-        _members.clear()
-    found = _member(name)
-    _members[name] = (now + MEMBER_TTL, found)
+    key = f"federation:member:{name}"
+    found = caches["process"].get(key, _UNSEEN)
+    if found is _UNSEEN:
+        found = _member(name)
+        caches["process"].set(key, found, MEMBER_TTL)
     return found
 
 
-def forget_members():
-    """Drop this process's remembered members (between tests, or after a bulk change)."""
-    _members.clear()
+def forget_member(name):
+    """Drop this process's remembered actor of member ``name`` (after a change of theirs)."""
+    caches["process"].delete(f"federation:member:{name}")
 
 
 def _member(name, *, ignore_case=False):

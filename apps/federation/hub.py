@@ -420,6 +420,12 @@ def reject_follow(member, follow_id):
     return _decide(member, follow_id, Follow.State.REJECTED, "Reject", [Follow.State.PENDING, Follow.State.ACCEPTED])
 
 
+def set_follower_policy(member, approve_manually):
+    """Choose manual (True) or automatic (False) approval of new followers; the actor document follows."""
+    follow_policy.set_approves_manually(member, approve_manually)
+    actors.forget_member(member.username)
+
+
 def notifications(member, *, before=None, limit=PAGE_SIZE):
     """Return a ``Page`` of the member's ``Notification`` rows, newest first, with ``note`` joined."""
     rows = Notification.objects.filter(recipient=member).select_related("note", "follow")

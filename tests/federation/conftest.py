@@ -1,29 +1,16 @@
 import pytest
 
-from apps.federation import actors
 from apps.federation.inbound import processing
-from apps.federation.peers.directory import forget_all_remembered
-from apps.federation.signing.keys import forget_published_keys, generate_keypair
+from apps.federation.signing.keys import generate_keypair
 
 from .peers import compact_doc, serve
 from .remote import RemoteActor
 
 
 @pytest.fixture(autouse=True)
-def _fresh_process_memory():
-    """
-    Published keys, members, peers' states and the inbox's kick window are kept in process memory;
-    each test's database starts afresh (and a kick left by a test with a real broker must not
-    swallow the next test's eager one).
-    """
-    forget_published_keys()
-    actors.forget_members()
-    forget_all_remembered()
+def _no_kick_left():
+    """A kick left by a test with a real broker must not swallow the next test's eager one."""
     processing.consume_kick()
-    yield
-    forget_published_keys()
-    actors.forget_members()
-    forget_all_remembered()
 
 
 @pytest.fixture

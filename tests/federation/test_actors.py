@@ -227,6 +227,6 @@ def test_a_deactivation_is_served_once_the_member_is_no_longer_remembered(site_c
     member.save()
     assert get_actor(site_client, "federation", "alice", ACTOR_DOC).status_code == 200
 
-    actors.forget_members()  # what a minute does
+    actors.forget_member("alice")  # what a minute does
 
     assert get_actor(site_client, "federation", "alice", ACTOR_DOC).status_code == 410

@@ -4,15 +4,14 @@ queues at most one batch per window; peers' states are remembered in process mem
 """
 
 import time
-from types import SimpleNamespace
 
 import pytest
+from django.core.cache import caches
 
 from apps.federation import tasks
 from apps.federation.inbound import processing
 from apps.federation.models import APActivity, Follow, PeerActor
 from apps.federation.peers import directory as peer_cache
-from apps.federation.peers.outcomes import ActorState
 from apps.federation.services import forget_peer, lookup_or_fetch
 
 from .peers import compact_doc, serve
@@ -193,30 +192,23 @@ def test_a_failed_kick_still_answers_202_and_the_row_waits_for_the_sweep(
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    now = [1000.0]
-    monkeypatch.setattr(peer_cache, "time", SimpleNamespace(monotonic=lambda: now[0]))
-    return now
-
-
-@pytest.fixture
 def peer(private_allowed, httpserver):
     return serve(httpserver, "/actors/shop", compact_doc(httpserver.url_for("/actors/shop")))
 
 
-def test_a_good_state_is_remembered_without_the_shared_cache_for_a_minute(peer, clock, django_assert_num_queries):
+def test_a_good_state_is_remembered_without_the_shared_cache_for_a_minute(peer, django_assert_num_queries):
     first = lookup_or_fetch(peer)
     lookup_or_fetch(peer)  # read from the shared cache, then remembered
     peer_cache.cache.clear()
 
     with django_assert_num_queries(0):
         assert lookup_or_fetch(peer) == first
-    clock[0] += peer_cache.MEMORY_TTL + 1
+    caches["process"].clear()  # what a minute does
     with django_assert_num_queries(1):  # forgotten: the shared cache is empty, so the stored row answers
         assert lookup_or_fetch(peer) == first
 
 
-def test_a_refetch_replaces_the_remembered_state(peer, httpserver, clock):
+def test_a_refetch_replaces_the_remembered_state(peer, httpserver):
     lookup_or_fetch(peer)
     lookup_or_fetch(peer)
     httpserver.clear()
@@ -235,15 +227,6 @@ def test_forgetting_a_peer_forgets_its_remembered_state(peer, httpserver):
     serve(httpserver, "/actors/shop", compact_doc(peer, name="Back again"))
 
     assert lookup_or_fetch(peer).name == "Back again"
-
-
-def test_the_memory_is_bounded(peer, monkeypatch):
-    monkeypatch.setattr(peer_cache, "MEMORY_SIZE", 1)
-    state = lookup_or_fetch(peer)
-    assert isinstance(state, ActorState)
-    peer_cache._Memory.keep(["elsewhere"], state)
-
-    assert list(peer_cache._Memory.states) == ["elsewhere"]
 
 
 def test_an_actor_another_worker_holds_is_passed_over_and_the_others_are_handled():

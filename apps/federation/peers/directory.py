@@ -13,10 +13,9 @@
 """
 
 import hashlib
-import time
 from urllib.parse import urlsplit
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils import timezone
 
 from ..models import PEER_FRESH_FOR, PeerActor
@@ -29,57 +28,36 @@ BREAKER_WINDOW = 600
 BREAKER_OPEN_FOR = 300
 PREFIX = "federation:peer:"
 MEMORY_TTL = 60  # seconds a process trusts its own copy of a good state (others' refetches reach it after this)
-MEMORY_SIZE = 1000  # states kept per process; when full it starts afresh
 
 
 class _Memory:
     """
-    This process's copies of good peer states: ``target -> (expires at, state)`` on ``time.monotonic``.
+    This process's copies of good peer states, for ``MEMORY_TTL`` seconds (``caches["process"]``).
 
     A Redis ``GET`` with its unpickling costs the inbox more than the RSA verification (a Redis
-    client object is built per call). Only good states are kept, bounded and briefly: a refetch or
+    client object is built per call). Only good states are kept, briefly: a refetch or
     ``forget_peer`` in this process drops them at once; one made elsewhere (an ``Update`` of the
     actor handled by a worker) reaches this process within ``MEMORY_TTL`` seconds, and the inbox
     asks the shared cache again before refetching when a signature fails with a remembered key.
     """
 
-    states = {}
+    @staticmethod
+    def recall(target):
+        return caches["process"].get(_key(target))
 
-    @classmethod
-    def recall(cls, target):
-        found = cls.states.get(target)
-        if found is None:
-            return None
-        if found[0] <= time.monotonic():
-            cls.states.pop(target, None)
-            return None
-        return found[1]
+    @staticmethod
+    def keep(targets, state):
+        if state.ok:
+            caches["process"].set_many({_key(target): state for target in targets if target}, MEMORY_TTL)
 
-    @classmethod
-    def keep(cls, targets, state):
-        if not state.ok:
-            return
-        if len(cls.states) >= MEMORY_SIZE:
-            cls.states.clear()  # simpler than LRU bookkeeping on the hot path; a miss costs one GET
-        expires = time.monotonic() + MEMORY_TTL
-        for target in targets:
-            if target:
-                cls.states[target] = (expires, state)
-
-    @classmethod
-    def drop(cls, targets):
-        for target in targets:
-            cls.states.pop(target, None)
+    @staticmethod
+    def drop(targets):
+        caches["process"].delete_many([_key(target) for target in targets if target])
 
 
 def forget_remembered(target):
     """Drop this process's copy of ``target``'s state, so the next lookup reads the shared cache."""
     _Memory.drop([target])
-
-
-def forget_all_remembered():
-    """Drop every state this process remembers (tests start each from an empty database)."""
-    _Memory.states.clear()
 
 
 def _key(target):

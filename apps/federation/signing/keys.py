@@ -6,12 +6,12 @@ Actor documents are served on every fetch, so the published keys are kept in pro
 while the old key stays published until it is retired.
 """
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,8 +23,7 @@ FIRST_KEY = "main-key"
 KEY_SIZE = 2048
 ALGORITHM = "rsa-sha256"
 PUBLISHED_TTL = 60
-
-_published = {"keys": None, "until": 0.0}
+PUBLISHED_KEY = "federation:published-keys"
 
 
 @dataclass(frozen=True)
@@ -72,19 +71,24 @@ def signing_key():
 
 
 def published_keys():
-    """Return the unretired keys, oldest first, as ``PublishedKey`` values (cached in process)."""
-    now = time.monotonic()
-    if _published["keys"] is None or now >= _published["until"]:
+    """
+    Return the unretired keys, oldest first, as ``PublishedKey`` values.
+
+    Every actor document carries them, so each process keeps them for ``PUBLISHED_TTL`` seconds;
+    a rotation in another process is published everywhere within that time.
+    """
+    keys = caches["process"].get(PUBLISHED_KEY)
+    if keys is None:
         signing_key()
-        keys = InstanceKey.objects.filter(retired__isnull=True).values_list("name", "public_key_pem", "created")
-        _published["keys"] = tuple(PublishedKey(*row) for row in keys)
-        _published["until"] = now + PUBLISHED_TTL
-    return _published["keys"]
+        rows = InstanceKey.objects.filter(retired__isnull=True).values_list("name", "public_key_pem", "created")
+        keys = tuple(PublishedKey(*row) for row in rows)
+        caches["process"].set(PUBLISHED_KEY, keys, PUBLISHED_TTL)
+    return keys
 
 
 def forget_published_keys():
-    """Drop this process's copy of the published keys (after a change, and between tests)."""
-    _published["keys"] = None
+    """Drop this process's copy of the published keys (after a change)."""
+    caches["process"].delete(PUBLISHED_KEY)
 
 
 def rotate():

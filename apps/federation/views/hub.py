@@ -184,7 +184,7 @@ def follower_policy(request):
     current = "manual" if follow_policy.approves_manually(request.user.username) else "automatic"
     form = FollowerPolicyForm(request.POST or None, initial={"policy": current})
     if request.method == "POST" and form.is_valid():
-        follow_policy.set_approves_manually(request.user, form.approve_manually)
+        hub.set_follower_policy(request.user, form.approve_manually)
         if form.approve_manually:
             messages.success(request, "You now approve each new follower yourself.")
         else:
