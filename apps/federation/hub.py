@@ -231,42 +231,44 @@ def compose_note(member, content, *, summary="", visibility="public", in_reply_t
     return note
 
 
-def _react(member, note_id, model, counter, kind, activity_type, **addressing):
+def _react(member, note_id, model, **addressing):
     note = get_note(member, note_id)
     me = member_actor_url(member)
     with transaction.atomic():
-        activity_id = new_id(me, activity_type.lower() + "s")
-        reaction, created = model.objects.get_or_create(
-            actor_url=me, note=note, defaults={"actor_member": member, "activity_id": activity_id}
-        )
+        activity_id = new_id(me, model.activity_type.lower() + "s")
+        reaction, created = notes.record_reaction(model, note, me, activity_id, member=member)
         if created:
-            Note.objects.filter(pk=note.pk).update(**{counter: F(counter) + 1})
-            notes.notify(note.author_member, kind, me, note=note)
-            emit(me, activity_type, note.object_id, activity_id=activity_id, recipients=[note.author_url], **addressing)
+            emit(
+                me,
+                model.activity_type,
+                note.object_id,
+                activity_id=activity_id,
+                recipients=[note.author_url],
+                **addressing,
+            )
     return reaction
 
 
-def _undo(member, note_id, model, counter, activity_type, **addressing):
+def _undo(member, note_id, model, **addressing):
     note = get_note(member, note_id)
     me = member_actor_url(member)
     with transaction.atomic():
         reaction = model.objects.select_for_update().filter(actor_url=me, note=note).first()
         if reaction is None:
             return
-        Note.objects.filter(pk=note.pk, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
-        undone = {"id": reaction.activity_id, "type": activity_type, "actor": me, "object": note.object_id}
-        reaction.delete()
+        undone = {"id": reaction.activity_id, "type": model.activity_type, "actor": me, "object": note.object_id}
+        notes.withdraw_reaction(reaction)
         emit(me, "Undo", undone, recipients=[note.author_url], **addressing)
 
 
 def like(member, note_id):
     """Like a note (idempotent) and send the Like to its author; return the ``Like``."""
-    return _react(member, note_id, Like, "like_count", Notification.Kind.LIKE, "Like")
+    return _react(member, note_id, Like)
 
 
 def unlike(member, note_id):
     """Undo the member's like of a note, if any, and send the Undo."""
-    _undo(member, note_id, Like, "like_count", "Like")
+    _undo(member, note_id, Like)
 
 
 def _boost_addressing(member, note):
@@ -282,15 +284,13 @@ def boost(member, note_id):
     note = get_note(member, note_id)
     if note.visibility == Note.Visibility.FOLLOWERS:
         raise RoseAshError("boost_refused", "Posts for followers only cannot be boosted.")
-    return _react(
-        member, note_id, Boost, "boost_count", Notification.Kind.BOOST, "Announce", **_boost_addressing(member, note)
-    )
+    return _react(member, note_id, Boost, **_boost_addressing(member, note))
 
 
 def unboost(member, note_id):
     """Undo the member's boost, if any, and send the Undo."""
     note = get_note(member, note_id)
-    _undo(member, note_id, Boost, "boost_count", "Announce", **_boost_addressing(member, note))
+    _undo(member, note_id, Boost, **_boost_addressing(member, note))
 
 
 def _target_actor(target):

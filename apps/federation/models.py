@@ -300,37 +300,47 @@ class Note(models.Model):
         return self.name or self.object_id
 
 
-class Like(models.Model):
+class Reaction(models.Model):
+    """
+    An actor's Like or Announce of a note, once per actor and note. The note counts them in the
+    column ``counter`` names, and its author is told with a notification of kind ``notifies``.
+    """
+
+    counter = ""
+    notifies = ""
+    activity_type = ""
+
     actor_url = models.URLField(max_length=500)
     actor_member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="likes"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="%(class)ss"
     )
-    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="likes")
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="%(class)ss")
     activity_id = models.URLField(max_length=500, unique=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["-created", "-id"]
-        constraints = [models.UniqueConstraint(fields=["actor_url", "note"], name="fed_like_once")]
+        constraints = [models.UniqueConstraint(fields=["actor_url", "note"], name="fed_%(class)s_once")]
+
+
+class Like(Reaction):
+    counter = "like_count"
+    notifies = "like"
+    activity_type = "Like"
 
     def __str__(self):
         return f"{self.actor_url} likes {self.note_id}"
 
 
-class Boost(models.Model):
+class Boost(Reaction):
     """An Announce of a note by an actor: it shows in that actor's followers' home timelines."""
 
-    actor_url = models.URLField(max_length=500, db_index=True)
-    actor_member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="boosts"
-    )
-    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="boosts")
-    activity_id = models.URLField(max_length=500, unique=True)
-    created = models.DateTimeField(default=timezone.now)
+    counter = "boost_count"
+    notifies = "boost"
+    activity_type = "Announce"
 
-    class Meta:
-        ordering = ["-created", "-id"]
-        constraints = [models.UniqueConstraint(fields=["actor_url", "note"], name="fed_boost_once")]
+    actor_url = models.URLField(max_length=500, db_index=True)  # home timelines look boosts up by booster
 
     def __str__(self):
         return f"{self.actor_url} boosts {self.note_id}"

@@ -4,6 +4,7 @@ and notifications of what happened to a member's notes or account.
 """
 
 from django.contrib.auth import get_user_model
+from django.db.models import F
 
 from . import actors
 from .models import Note, Notification, PeerActor
@@ -95,3 +96,24 @@ def notify(recipient, kind, actor_url, *, note=None, follow=None):
         note=note,
         follow=follow,
     )
+
+
+def record_reaction(model, note, actor_url, activity_id, *, member=None):
+    """
+    Record ``actor_url``'s Like or Boost (``model``) of ``note`` once, count it on the note and tell
+    its author; return ``(reaction, created)``. Run it in the caller's transaction.
+    """
+    reaction, created = model.objects.get_or_create(
+        actor_url=actor_url, note=note, defaults={"actor_member": member, "activity_id": activity_id}
+    )
+    if created:
+        Note.objects.filter(pk=note.pk).update(**{model.counter: F(model.counter) + 1})
+        notify(note.author_member, model.notifies, actor_url, note=note)
+    return reaction, created
+
+
+def withdraw_reaction(reaction):
+    """Delete a Like or Boost and take it off its note's count (never below zero)."""
+    counter = reaction.counter
+    Note.objects.filter(pk=reaction.note_id, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
+    reaction.delete()

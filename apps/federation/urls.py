@@ -1,4 +1,4 @@
-"""Routes of federation.<domain> itself: the social hub (see ``hub_views``)."""
+"""Routes of federation.<domain> itself: the social hub (see ``views/hub.py``)."""
 
 from django.urls import path
 
@@ -12,10 +12,10 @@ urlpatterns = [
     path("compose", hub_views.compose, name="compose"),
     path("notes/<int:note_id>", hub_views.note, name="note"),
     path("notes/<int:note_id>/reply", hub_views.compose, name="reply"),
-    path("notes/<int:note_id>/like", hub_views.like, name="like"),
-    path("notes/<int:note_id>/unlike", hub_views.unlike, name="unlike"),
-    path("notes/<int:note_id>/boost", hub_views.boost, name="boost"),
-    path("notes/<int:note_id>/unboost", hub_views.unboost, name="unboost"),
+    path("notes/<int:note_id>/like", hub_views.react, {"reaction": "like"}, name="like"),
+    path("notes/<int:note_id>/unlike", hub_views.react, {"reaction": "like", "undo": True}, name="unlike"),
+    path("notes/<int:note_id>/boost", hub_views.react, {"reaction": "boost"}, name="boost"),
+    path("notes/<int:note_id>/unboost", hub_views.react, {"reaction": "boost", "undo": True}, name="unboost"),
     path("follow", hub_views.follow, name="follow"),
     path("unfollow", hub_views.unfollow, name="unfollow"),
     path("followers", hub_views.people, {"which": "followers"}, name="followers"),

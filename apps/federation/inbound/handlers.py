@@ -125,12 +125,11 @@ def handle_undo(activity, actor_url):
         if follow is not None:
             follow.delete()
             return
-    for model, counter in ((Like, "like_count"), (Boost, "boost_count")):
-        if kind in (None, "Like" if model is Like else "Announce"):
+    for model in (Like, Boost):
+        if kind in (None, model.activity_type):
             found = model.objects.filter(actor_url=actor_url, activity_id=undone).first()
             if found is not None:
-                Note.objects.filter(pk=found.note_id, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
-                found.delete()
+                notes.withdraw_reaction(found)
                 return
     raise Ignored(f"nothing of {actor_url}'s has the id {undone}")
 
@@ -278,14 +277,8 @@ def _known_note(activity):
     return note
 
 
-def _react(model, counter, kind, activity, actor_url):
-    note = _known_note(activity)
-    _reaction, created = model.objects.get_or_create(
-        actor_url=actor_url, note=note, defaults={"activity_id": activity["id"]}
-    )
-    if created:
-        Note.objects.filter(pk=note.pk).update(**{counter: F(counter) + 1})
-        notes.notify(note.author_member, kind, actor_url, note=note)
+def _react(model, activity, actor_url):
+    notes.record_reaction(model, _known_note(activity), actor_url, activity["id"])
 
 
 def fetch_announced(activity, actor_url):
@@ -325,11 +318,11 @@ def fetch_announced(activity, actor_url):
 
 
 def handle_announce(activity, actor_url):
-    _react(Boost, "boost_count", Notification.Kind.BOOST, activity, actor_url)
+    _react(Boost, activity, actor_url)
 
 
 def handle_like(activity, actor_url):
-    _react(Like, "like_count", Notification.Kind.LIKE, activity, actor_url)
+    _react(Like, activity, actor_url)
 
 
 # Run before the handler, outside its transaction: the network is slow, locks should not wait on it.

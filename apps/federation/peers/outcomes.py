@@ -72,8 +72,13 @@ class FetchedObject:
 
 
 class _Failure:
+    """No state: ``kind`` names the failure and, for all but a status, ``reason`` says what went wrong."""
+
     ok = False
     transient = False
+
+    def describe(self):
+        return f"{self.kind}: {self.reason}"
 
     def as_dict(self):
         return {"outcome": self.kind, "detail": self.describe()}
@@ -85,9 +90,6 @@ class NoPeerUrl(_Failure):
     reason: str
 
     kind = "no_peer_url"
-
-    def describe(self):
-        return f"no_peer_url: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,6 @@ class BadActorDoc(_Failure):
 
     kind = "bad_actor_doc"
 
-    def describe(self):
-        return f"bad_actor_doc: {self.reason}"
-
 
 @dataclass(frozen=True)
 class BadObject(_Failure):
@@ -124,9 +123,6 @@ class BadObject(_Failure):
     reason: str
 
     kind = "bad_object"
-
-    def describe(self):
-        return f"bad_object: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -142,9 +138,6 @@ class TransportError(_Failure):
     @property
     def transient(self):
         return self.retryable
-
-    def describe(self):
-        return f"transport: {self.reason}"
 
 
 FetchOutcome = ActorState | NoPeerUrl | HttpStatus | BadActorDoc | TransportError

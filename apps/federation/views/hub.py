@@ -215,25 +215,18 @@ def mark_read(request):
     messages.success(request, "Marked as read." if one else "All notifications marked as read.")
 
 
-@action("federation:home")
-def like(request, note_id):
-    hub.like(request.user, note_id)
-    messages.success(request, "Liked.")
+# What each reaction button does, and what the member is told after.
+REACTIONS = {
+    ("like", False): (hub.like, "Liked."),
+    ("like", True): (hub.unlike, "Like withdrawn."),
+    ("boost", False): (hub.boost, "Boosted to your followers."),
+    ("boost", True): (hub.unboost, "Boost withdrawn."),
+}
 
 
 @action("federation:home")
-def unlike(request, note_id):
-    hub.unlike(request.user, note_id)
-    messages.success(request, "Like withdrawn.")
-
-
-@action("federation:home")
-def boost(request, note_id):
-    hub.boost(request.user, note_id)
-    messages.success(request, "Boosted to your followers.")
-
-
-@action("federation:home")
-def unboost(request, note_id):
-    hub.unboost(request.user, note_id)
-    messages.success(request, "Boost withdrawn.")
+def react(request, note_id, reaction, undo=False):
+    """Like or boost a note, or withdraw the like or boost (``reaction`` and ``undo`` come from the URL)."""
+    change, done = REACTIONS[reaction, undo]
+    change(request.user, note_id)
+    messages.success(request, done)

@@ -5,6 +5,15 @@ DRF's default negotiation orders ``Accept`` by specificity and ignores ``q``, so
 ``application/activity+json;q=0, */*`` would still pick ActivityStreams. Here each renderer gets the
 q of the most specific range matching it; the highest q above zero wins, ties going to the first
 renderer listed (the server's preference). When nothing matches, the first renderer answers.
+
+Django 5.2's ``HttpRequest.get_preferred_type()`` now honours q and parameters too, and picks the
+same types for every Accept header our tests send; it stays unused here because it costs more
+than the actor document can afford. Measured in one process on 2026-12-02 (beyond building the
+request): ``application/activity+json`` 2.8 µs here against 21 µs; Mastodon's
+``application/activity+json, application/ld+json; profile=...`` 17 µs against 199 µs; a browser's
+Accept 19 µs against 272 µs. An actor document costs about 300 µs in all (bench/README.md), so
+Django's negotiation would take a third to half of it off the 0.96 ratio; the parsed headers are
+cached here, since every peer software sends the same few.
 """
 
 from functools import lru_cache
