@@ -1,10 +1,13 @@
 """
 The OpenID Connect server's customisation: which claims an ID token carries, and the ``sid``.
 
-django-oauth-toolkit does the protocol. Two things are ours: the claims (the username is the
-member's fediverse handle), and carrying the browser's SSO session from the authorization
-request, where the session cookie is, to the token request, where it is not.
+django-oauth-toolkit does the protocol. What is ours: the claims (the username is the member's
+fediverse handle); carrying the browser's SSO session from the authorization request, where the
+session cookie is, to the token request, where it is not; and a refusal the toolkit leaves
+undone: an access token outside the ``Authorization`` header at userinfo.
 """
+
+import json
 
 from oauth2_provider.exceptions import InvalidOIDCClientError
 from oauth2_provider.models import get_application_model
@@ -14,13 +17,36 @@ from oauth2_provider.views import RPInitiatedLogoutView
 
 from . import services
 
+HEADER_ONLY = "Send the access token in the Authorization header (Bearer), never in the query string or the form body."
+
 
 class SingleSignOnOAuthLibCore(OAuthLibCore):
-    """Hand the SSO session of the signed-in browser to the validator as it issues a code."""
+    """
+    Hand the SSO session of the signed-in browser to the validator as it issues a code, and take
+    access tokens at userinfo from the ``Authorization`` header only.
+    """
 
     def create_authorization_response(self, request, scopes, credentials, allow):
         credentials["sso_session_id"] = services.current_sso_session_id(request)
         return super().create_authorization_response(request, scopes, credentials, allow)
+
+    def create_userinfo_response(self, request):
+        """
+        Refuse an ``access_token`` parameter in the query string or a form body (RFC 6750 §2, RFC 9700
+        §4.3.2): a token in a URL ends up in logs and histories. The toolkit's
+        ``COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT`` guards only ``verify_request``, and oauthlib's
+        userinfo endpoint reads the parameter whenever the header is absent. Beside the header it is
+        refused too: a request uses one method only (§2).
+        """
+        if "access_token" in request.GET or "access_token" in request.POST:
+            body = {"error": "invalid_request", "error_description": HEADER_ONLY}
+            headers = {
+                "Content-Type": "application/json",
+                "Cache-Control": "no-store",
+                "WWW-Authenticate": f'Bearer error="invalid_request", error_description="{HEADER_ONLY}"',
+            }
+            return None, headers, json.dumps(body), 400
+        return super().create_userinfo_response(request)
 
 
 class RoseAshOAuth2Validator(OAuth2Validator):

@@ -30,6 +30,10 @@ def federation(site_client, member):
     return client
 
 
+def userinfo(federation, access_token):
+    return federation.get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {access_token}")
+
+
 def decode_id_token(federation, raw):
     keys = jwk.JWKSet.from_json(federation.get("/o/.well-known/jwks.json").content)
     token = jwt.JWT(jwt=raw, key=keys, algs=["RS256"])
@@ -98,6 +102,39 @@ def test_refresh_tokens_rotate_and_a_replay_revokes_the_family(federation):
     after = federation.post("/o/token/", {"grant_type": "refresh_token", "refresh_token": second}, **basic_auth("blog"))
     assert after.status_code == 400, "a replayed refresh token must revoke the whole family"
     assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
+
+
+# --- Access tokens travel in the Authorization header only (RFC 6750 §2.1, RFC 9700 §4.3.2) ----------------
+
+
+def test_userinfo_answers_a_bearer_token_in_the_authorization_header(federation, member):
+    code, verifier = issue_code(federation)
+    token = exchange(federation, code, verifier).json()["access_token"]
+
+    for method in (federation.get, federation.post):
+        response = method("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 200
+        assert response.json()["sub"] == str(member.pk)
+
+
+@pytest.mark.parametrize("where", ["query", "form body", "form body beside the header"])
+def test_userinfo_refuses_an_access_token_outside_the_authorization_header(federation, where):
+    code, verifier = issue_code(federation)
+    token = exchange(federation, code, verifier).json()["access_token"]
+
+    if where == "query":
+        response = federation.get(f"/o/userinfo/?access_token={token}")
+    elif where == "form body":
+        response = federation.post("/o/userinfo/", {"access_token": token})
+    else:
+        response = federation.post("/o/userinfo/", {"access_token": token}, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert "Authorization header" in body["error_description"]
+    assert "sub" not in body
+    assert response["WWW-Authenticate"].startswith('Bearer error="invalid_request"')
 
 
 # --- Attack 1: redirect URI variants are refused without redirecting --------------------------------------
