@@ -3,8 +3,9 @@ The OpenID Connect server's customisation: which claims an ID token carries, and
 
 django-oauth-toolkit does the protocol. What is ours: the claims (the username is the member's
 fediverse handle); carrying the browser's SSO session from the authorization request, where the
-session cookie is, to the token request, where it is not; and a refusal the toolkit leaves
-undone: an access token outside the ``Authorization`` header at userinfo.
+session cookie is, to the token request, where it is not; and two refusals the toolkit leaves
+undone: an access token outside the ``Authorization`` header at userinfo, and a second exchange
+of a code, which also revokes what the first exchange issued (``code_reuse``).
 """
 
 import json
@@ -14,8 +15,9 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.views import RPInitiatedLogoutView
+from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 
-from . import services
+from . import code_reuse, services
 
 HEADER_ONLY = "Send the access token in the Authorization header (Bearer), never in the query string or the form body."
 
@@ -56,6 +58,35 @@ class RoseAshOAuth2Validator(OAuth2Validator):
         grant = super()._create_authorization_code(request, code, expires)
         services.link_grant(grant, getattr(request, "sso_session_id", None))
         return grant
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        """A code the toolkit does not know may be one already exchanged: refused, and what it gave revoked."""
+        if super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return True
+        code_reuse.revoke_tokens_of_reused_code(client.pk, code)
+        return False
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        """
+        Two exchanges of one code can both pass ``validate_code`` before either deletes it; the one
+        that finds it gone is a reuse too, and revokes what both issued before it is refused.
+        """
+        try:
+            super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+        except InvalidGrantError:
+            code_reuse.revoke_tokens_of_reused_code(request.client.pk, code)
+            raise
+
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):
+        refresh_token = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
+        if request.grant_type == "authorization_code":
+            code_reuse.remember_exchange(
+                request.client.pk,
+                request.code,
+                token_family=refresh_token.token_family,
+                id_token_id=access_token.id_token_id,
+            )
+        return refresh_token
 
     def validate_silent_login(self, request):
         """``prompt=none``: the authorization view only runs for a signed-in browser (it answers
