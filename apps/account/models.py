@@ -12,6 +12,15 @@ class MemberManager(UserManager):
     def get_by_natural_key(self, username):
         return self.get(username__iexact=username)
 
+    def by_login(self, login):
+        """
+        The member a sign-in with ``login`` names: by email when it holds an ``@`` (a username
+        cannot), else by username; either in any case. One definition, so signing in and counting
+        failures agree on who was meant.
+        """
+        field = "email__iexact" if "@" in login else "username__iexact"
+        return self.filter(**{field: login.strip()})
+
 
 class User(AbstractUser):
     """
