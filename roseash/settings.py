@@ -404,8 +404,10 @@ OAUTH2_PROVIDER = {
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
 }
-# django-oauth-toolkit's own models; named because account.SSOGrant points at the grant model.
+# django-oauth-toolkit's own models; named because account.SSOGrant and account.RedeemedCode point at them.
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105 (a model name, not a secret)
 LOGIN_URL = "/auth/login"  # every site serves it; it leads to the federation site's sign-in page
 
 # Sign-in throttling, counted in the shared cache: failures per login name and per client address.

@@ -10,8 +10,7 @@ class EmailOrUsernameBackend(ModelBackend):
         login = username if username is not None else kwargs.get(User.USERNAME_FIELD)
         if not login or password is None:
             return None
-        field = "email__iexact" if "@" in login else "username__iexact"
-        user = User._default_manager.filter(**{field: login.strip()}).first()
+        user = User._default_manager.by_login(login).first()
         if user is None:
             # Hash anyway, so the answer takes as long for an unknown login as for a wrong password.
             User().set_password(password)

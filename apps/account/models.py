@@ -12,6 +12,15 @@ class MemberManager(UserManager):
     def get_by_natural_key(self, username):
         return self.get(username__iexact=username)
 
+    def by_login(self, login):
+        """
+        The member a sign-in with ``login`` names: by email when it holds an ``@`` (a username
+        cannot), else by username; either in any case. One definition, so signing in and counting
+        failures agree on who was meant.
+        """
+        field = "email__iexact" if "@" in login else "username__iexact"
+        return self.filter(**{field: login.strip()})
+
 
 class User(AbstractUser):
     """
@@ -89,3 +98,27 @@ class SSOGrant(models.Model):
 
     def __str__(self):
         return f"grant {self.grant_id} in {self.sso_session_id}"
+
+
+class RedeemedCode(models.Model):
+    """
+    An authorization code already exchanged, and the tokens that exchange issued (see ``code_reuse``).
+
+    Only the code's SHA-256 is kept, and only while the code could still have been presented
+    (``expires``: its lifetime and a margin); the nightly sweep deletes the row after that.
+    """
+
+    application = models.ForeignKey(oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField("SHA-256 of the code", max_length=64)
+    token_family = models.UUIDField("refresh-token family")
+    id_token = models.ForeignKey(
+        oauth2_settings.ID_TOKEN_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "redeemed authorization code"
+        indexes = [models.Index(fields=["application", "code_hash"], name="account_redeemed_code")]
+
+    def __str__(self):
+        return f"code {self.code_hash[:12]}… of application {self.application_id}"

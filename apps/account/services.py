@@ -102,8 +102,7 @@ def resend_confirmation(login, password):
     """
     from . import tasks
 
-    field = "email__iexact" if "@" in login else "username__iexact"
-    user = get_user_model().objects.filter(**{field: login.strip()}, is_active=False).first()
+    user = get_user_model().objects.by_login(login).filter(is_active=False).first()
     if user is None or not user.check_password(password):
         return False
     if cache.add(f"account:confirm-resend:{user.pk}", 1, CONFIRMATION_RESEND_SECONDS):

@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import logout as django_logout
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -92,8 +92,16 @@ def logout(request):
     return mark_probed(request, redirect(target))
 
 
+@never_cache
 @require_GET
 def admin_login(request):
-    """Staff sign in like every member; the admin's own password form is not offered."""
+    """
+    Staff sign in like every member; the admin's own password form is not offered.
+
+    A member signed in without staff rights is told so (403) instead: sending them to sign in
+    would bring them, already signed in, straight back to the admin and here again, for ever.
+    """
+    if request.user.is_authenticated and not admin.site.has_permission(request):
+        return render(request, "account/no_staff_access.html", status=403)
     next_url = services.safe_next_url(request, request.GET.get("next"), default="/admin/")
     return redirect(f"/auth/login?{urlencode({'next': next_url})}")

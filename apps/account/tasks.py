@@ -4,6 +4,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from oauth2_provider.models import clear_expired
 
+from .code_reuse import clear_expired_redeemed_codes
 from .services import clear_old_sso_sessions, email_confirmation_url
 
 
@@ -25,6 +26,10 @@ def send_email_confirmation(user_id):
 
 @shared_task(name="account.clear_expired_sign_ins")
 def clear_expired_sign_ins():
-    """Delete expired OAuth codes and tokens and SSO sessions nothing names any more (nightly, by beat)."""
+    """
+    Delete expired OAuth codes and tokens, records of codes too old to come back, and SSO sessions
+    nothing names any more (nightly, by beat); return how many SSO sessions went.
+    """
     clear_expired()
+    clear_expired_redeemed_codes()
     return clear_old_sso_sessions()

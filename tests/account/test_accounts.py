@@ -141,6 +141,29 @@ def test_sign_in_is_throttled_after_repeated_failures(federation, member, settin
     assert "_auth_user_id" not in federation.session
 
 
+def test_failures_spread_over_a_members_aliases_lock_every_alias(federation, member, settings, django_user_model):
+    settings.SIGN_IN_FAILURE_LIMIT = 5
+    django_user_model.objects.create_user("bob", "bob@example.org", PASSWORD)
+    for alias in ("alice", "ALICE", "alice@example.org", "Alice@Example.ORG", " alice "):
+        assert "Too many failed sign-ins" not in sign_in(federation, alias, "wrong").content.decode()
+
+    for alias in ("alice", "Alice", "alice@example.org", "ALICE@EXAMPLE.ORG"):
+        assert "Too many failed sign-ins" in sign_in(federation, alias, PASSWORD).content.decode(), alias
+    assert "_auth_user_id" not in federation.session
+    assert sign_in(federation, "bob", PASSWORD).status_code == 302, "another member is not locked"
+
+
+def test_an_unknown_login_is_throttled_like_a_members_by_its_normalised_string(federation, member, settings):
+    settings.SIGN_IN_FAILURE_LIMIT = 3
+    for login in ("ghost", "GHOST", " Ghost "):
+        sign_in(federation, login, "wrong")
+
+    refused = sign_in(federation, "ghost", "wrong").content.decode()
+
+    assert "Too many failed sign-ins" in refused
+    assert sign_in(federation, "alice", PASSWORD).status_code == 302
+
+
 def test_one_address_cannot_try_many_accounts(federation, settings, django_user_model):
     settings.SIGN_IN_ADDRESS_FAILURE_LIMIT = 4
     django_user_model.objects.create_user("erin", "erin@example.org", PASSWORD)

@@ -1,16 +1,21 @@
 """The federation site's OAuth2/OIDC server: what it issues, and every request it must refuse."""
 
 import base64
+import hashlib
 import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from jwcrypto import jwk, jwt
-from oauth2_provider.models import Grant, RefreshToken
+from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
+from oauthlib.common import Request as OAuthlibRequest
+from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 
 from apps.account import services
-from apps.account.models import SSOSession
+from apps.account.models import RedeemedCode, SSOSession
+from apps.account.oidc import RoseAshOAuth2Validator
+from apps.account.tasks import clear_expired_sign_ins
 
 from .oauth import authorize_url, basic_auth, exchange, issue_code, issuer, pkce_pair, query_of
 
@@ -28,6 +33,10 @@ def federation(site_client, member):
     client = site_client("federation")
     client.force_login(member)
     return client
+
+
+def userinfo(federation, access_token):
+    return federation.get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {access_token}")
 
 
 def decode_id_token(federation, raw):
@@ -98,6 +107,39 @@ def test_refresh_tokens_rotate_and_a_replay_revokes_the_family(federation):
     after = federation.post("/o/token/", {"grant_type": "refresh_token", "refresh_token": second}, **basic_auth("blog"))
     assert after.status_code == 400, "a replayed refresh token must revoke the whole family"
     assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
+
+
+# --- Access tokens travel in the Authorization header only (RFC 6750 §2.1, RFC 9700 §4.3.2) ----------------
+
+
+def test_userinfo_answers_a_bearer_token_in_the_authorization_header(federation, member):
+    code, verifier = issue_code(federation)
+    token = exchange(federation, code, verifier).json()["access_token"]
+
+    for method in (federation.get, federation.post):
+        response = method("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 200
+        assert response.json()["sub"] == str(member.pk)
+
+
+@pytest.mark.parametrize("where", ["query", "form body", "form body beside the header"])
+def test_userinfo_refuses_an_access_token_outside_the_authorization_header(federation, where):
+    code, verifier = issue_code(federation)
+    token = exchange(federation, code, verifier).json()["access_token"]
+
+    if where == "query":
+        response = federation.get(f"/o/userinfo/?access_token={token}")
+    elif where == "form body":
+        response = federation.post("/o/userinfo/", {"access_token": token})
+    else:
+        response = federation.post("/o/userinfo/", {"access_token": token}, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert "Authorization header" in body["error_description"]
+    assert "sub" not in body
+    assert response["WWW-Authenticate"].startswith('Bearer error="invalid_request"')
 
 
 # --- Attack 1: redirect URI variants are refused without redirecting --------------------------------------
@@ -206,14 +248,76 @@ def test_a_missing_code_verifier_fails(federation):
 # --- Attack 4: a code works once, briefly, for the site it was issued to -------------------------------------------
 
 
-def test_a_code_used_twice_fails(federation):
+def test_a_code_used_twice_fails_and_revokes_the_tokens_it_gave(federation):
     code, verifier = issue_code(federation)
-    assert exchange(federation, code, verifier).status_code == 200
+    first = exchange(federation, code, verifier).json()
+    assert userinfo(federation, first["access_token"]).status_code == 200
 
     again = exchange(federation, code, verifier)
 
     assert again.status_code == 400
     assert again.json()["error"] == "invalid_grant"
+    assert userinfo(federation, first["access_token"]).status_code == 401
+    refreshed = federation.post(
+        "/o/token/", {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, **basic_auth("blog")
+    )
+    assert refreshed.status_code == 400
+    assert not IDToken.objects.exists()
+    assert not AccessToken.objects.exists()
+
+
+def test_a_reused_code_revokes_the_tokens_refreshed_from_it_too(federation):
+    code, verifier = issue_code(federation)
+    first = exchange(federation, code, verifier).json()
+    rotated = federation.post(
+        "/o/token/", {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, **basic_auth("blog")
+    ).json()
+
+    assert exchange(federation, code, verifier).status_code == 400
+
+    assert userinfo(federation, rotated["access_token"]).status_code == 401
+    assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
+    assert not IDToken.objects.exists()
+
+
+def test_a_reuse_revokes_only_that_codes_tokens(federation):
+    code, verifier = issue_code(federation)
+    other_code, other_verifier = issue_code(federation)
+    exchange(federation, code, verifier)
+    other = exchange(federation, other_code, other_verifier).json()
+
+    exchange(federation, code, verifier)
+
+    assert userinfo(federation, other["access_token"]).status_code == 200
+
+
+def test_the_loser_of_two_concurrent_exchanges_revokes_both(federation):
+    """Both exchanges passed ``validate_code`` before either deleted the grant: the one that finds it
+    gone must refuse and revoke what both issued (here, the winner's tokens)."""
+    code, verifier = issue_code(federation)
+    first = exchange(federation, code, verifier).json()
+    request = OAuthlibRequest("http://federation.localhost/o/token/")
+    request.client = Application.objects.get(client_id="roseash-blog")
+
+    with pytest.raises(InvalidGrantError):
+        RoseAshOAuth2Validator().invalidate_authorization_code(request.client.client_id, code, request)
+
+    assert userinfo(federation, first["access_token"]).status_code == 401
+
+
+def test_what_a_code_gave_is_remembered_by_its_hash_only_and_not_for_ever(federation, settings):
+    code, verifier = issue_code(federation)
+    exchange(federation, code, verifier)
+
+    redeemed = RedeemedCode.objects.get()
+    assert redeemed.code_hash == hashlib.sha256(code.encode()).hexdigest()
+    lifetime = settings.OAUTH2_PROVIDER["AUTHORIZATION_CODE_EXPIRE_SECONDS"]
+    assert timezone.now() + timedelta(seconds=lifetime) < redeemed.expires
+    assert redeemed.expires < timezone.now() + timedelta(seconds=lifetime + 600)
+
+    RedeemedCode.objects.update(expires=timezone.now() - timedelta(seconds=1))
+    clear_expired_sign_ins()
+    assert not RedeemedCode.objects.exists()
 
 
 def test_an_expired_code_fails(federation):

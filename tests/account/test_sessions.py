@@ -132,6 +132,22 @@ def test_staff_signed_in_through_sso_reach_the_admin_on_any_site(site_client, st
         assert client.get("/admin/").status_code == 200, site
 
 
+@pytest.mark.parametrize("site", ["blog", "federation"])
+def test_a_member_without_staff_rights_at_the_admin_is_told_so_without_a_loop(site_client, sso, site):
+    client = site_client(site)
+    join(client, sso)
+
+    response = client.get("/admin/", follow=True)
+
+    assert response.status_code == 403
+    assert [url for url, _ in response.redirect_chain] == ["/admin/login/?next=/admin/"]
+    page = response.content.decode()
+    assert "You are signed in as alice but do not have staff access" in page
+    assert '<a href="/">' in page
+    assert '<form class="no-staff__signout" method="post" action="/auth/logout">' in page
+    assert "_auth_user_id" in client.session, "still signed in: only the admin is refused"
+
+
 def test_sign_in_on_the_federation_site_leads_to_its_sign_in_page(site_client):
     response = site_client("federation").get("/auth/login?next=/o/authorize/%3Fx%3D1")
 
