@@ -14,17 +14,21 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.hashers import check_password
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from django.utils.encoding import force_bytes, force_str
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.encoding import force_str
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from oauth2_provider.models import get_application_model
 
 from apps.core.errors import RoseAshError
-from apps.core.sites import all_sites, get_site, portal, site_for_host, site_url
+from apps.core.sites import all_sites, get_site, portal, site_for_host
 
+from .confirmation import (
+    email_confirmation_tokens,
+    email_confirmation_url,
+    send_email_confirmation,
+)
 from .models import SSOGrant, SSOSession
 
 __all__ = [
@@ -57,25 +61,6 @@ AUTH_BACKEND = "apps.account.backends.EmailOrUsernameBackend"
 # --- Member accounts ---------------------------------------------------------------------------
 
 
-class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
-    """Tokens for sign-up links: a token stops working once the account it confirms is active."""
-
-    key_salt = "apps.account.services.EmailConfirmationTokenGenerator"
-
-    def _make_hash_value(self, user, timestamp):
-        return f"{user.pk}{user.email}{user.is_active}{timestamp}"
-
-
-email_confirmation_tokens = EmailConfirmationTokenGenerator()
-
-
-def email_confirmation_url(user):
-    """Return the absolute link, on the federation site, that confirms ``user``'s email."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = email_confirmation_tokens.make_token(user)
-    return site_url(FEDERATION, "member:confirm-email", kwargs={"uidb64": uid, "token": token})
-
-
 @transaction.atomic
 def sign_up(*, username, email, password):
     """
@@ -84,12 +69,10 @@ def sign_up(*, username, email, password):
     The member cannot sign in until the link is followed. The form has validated the fields;
     the email leaves once the row is committed.
     """
-    from . import tasks  # tasks import this module: keep the cycle out of import time
-
     user = get_user_model().objects.create_user(username=username, email=email.strip().lower(), password=password)
     user.is_active = False
     user.save(update_fields=["is_active"])
-    transaction.on_commit(lambda: tasks.send_email_confirmation.delay(user.pk))
+    transaction.on_commit(lambda: send_email_confirmation.delay(user.pk))
     return user
 
 
@@ -100,13 +83,11 @@ def resend_confirmation(login, password):
     Return True when the member is waiting for confirmation (a link goes out at most once per
     ``CONFIRMATION_RESEND_SECONDS``), so a lost email is never a dead end.
     """
-    from . import tasks
-
     user = get_user_model().objects.by_login(login).filter(is_active=False).first()
     if user is None or not user.check_password(password):
         return False
     if cache.add(f"account:confirm-resend:{user.pk}", 1, CONFIRMATION_RESEND_SECONDS):
-        transaction.on_commit(lambda: tasks.send_email_confirmation.delay(user.pk))
+        transaction.on_commit(lambda: send_email_confirmation.delay(user.pk))
     return True
 
 

@@ -1,27 +1,11 @@
 from celery import shared_task
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from oauth2_provider.models import clear_expired
 
 from .code_reuse import clear_expired_redeemed_codes
-from .services import clear_old_sso_sessions, email_confirmation_url
+from .confirmation import send_email_confirmation
+from .services import clear_old_sso_sessions
 
-
-@shared_task(name="account.send_email_confirmation", autoretry_for=(OSError,))
-def send_email_confirmation(user_id):
-    """Email the link that activates a new member's account (skipped once the account is active)."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=False).first()
-    if user is None:
-        return False
-    context = {"user": user, "confirm_url": email_confirmation_url(user)}
-    send_mail(
-        subject="Confirm your Rose Ash membership",
-        message=render_to_string("account/email/confirm_email.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
-    return True
+__all__ = ["clear_expired_sign_ins", "send_email_confirmation"]
 
 
 @shared_task(name="account.clear_expired_sign_ins")
