@@ -8,7 +8,8 @@ alive. Signing out on any site ends the row, so every site ends its own session 
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
@@ -29,7 +31,10 @@ from .confirmation import (
     email_confirmation_url,
     send_email_confirmation,
 )
-from .models import SSOGrant, SSOSession
+from .models import SSOGrant, SSOSession, User
+
+if TYPE_CHECKING:
+    from oauth2_provider.models import Application, Grant
 
 __all__ = [
     "SSO_SESSION_KEY",
@@ -62,7 +67,7 @@ AUTH_BACKEND = "apps.account.backends.EmailOrUsernameBackend"
 
 
 @transaction.atomic
-def sign_up(*, username, email, password):
+def sign_up(*, username: str, email: str, password: str) -> User:
     """
     Create an inactive member and send the email that confirms the address.
 
@@ -76,7 +81,7 @@ def sign_up(*, username, email, password):
     return user
 
 
-def resend_confirmation(login, password):
+def resend_confirmation(login: str, password: str) -> bool:
     """
     Email a new confirmation link when ``login`` and ``password`` are right for an unconfirmed member.
 
@@ -91,7 +96,7 @@ def resend_confirmation(login, password):
     return True
 
 
-def confirm_email(uidb64, token):
+def confirm_email(uidb64: str, token: str) -> User:
     """Activate the member a confirmation link names; ``RoseAshError`` when the link is not valid."""
     User = get_user_model()
     try:
@@ -111,7 +116,7 @@ def confirm_email(uidb64, token):
 # --- Redirects after sign-in and sign-out --------------------------------------------------------
 
 
-def safe_next_url(request, candidate, default="/"):
+def safe_next_url(request: HttpRequest, candidate: str | None, default: str = "/") -> str:
     """
     Return ``candidate`` when it is a path on this site or a URL on one of our own hosts, else ``default``.
 
@@ -134,29 +139,29 @@ def safe_next_url(request, candidate, default="/"):
 # --- SSO sessions ----------------------------------------------------------------------------------
 
 
-def start_sso_session(request, user):
+def start_sso_session(request: HttpRequest, user: User) -> SSOSession:
     """Start an SSO session for ``user`` and remember it in this browser's session."""
     sso = SSOSession.objects.create(user=user)
     request.session[SSO_SESSION_KEY] = str(sso.pk)
     return sso
 
 
-def sign_in_at_federation(request, user):
+def sign_in_at_federation(request: HttpRequest, user: User) -> SSOSession:
     """Sign ``user`` in on the federation site: the start of a new SSO session."""
     login(request, user, backend=AUTH_BACKEND)
     return start_sso_session(request, user)
 
 
-def current_sso_session_id(request):
+def current_sso_session_id(request: HttpRequest) -> str | None:
     return request.session.get(SSO_SESSION_KEY)
 
 
-def sso_session_is_alive(sso_session_id):
+def sso_session_is_alive(sso_session_id: str) -> bool:
     """True while the SSO session has not ended: one indexed lookup, made on every signed-in request."""
     return SSOSession.objects.filter(pk=sso_session_id, ended_at__isnull=True).exists()
 
 
-def end_sso_session(sso_session_id, *, site=""):
+def end_sso_session(sso_session_id: str, *, site: str = "") -> bool:
     """End the SSO session, which signs its browser out of every site; True if it was still alive."""
     if not sso_session_id:
         return False
@@ -169,7 +174,7 @@ def end_sso_session(sso_session_id, *, site=""):
     return bool(ended)
 
 
-def clear_old_sso_sessions(*, now=None):
+def clear_old_sso_sessions(*, now: datetime | None = None) -> int:
     """
     Delete SSO sessions no site session can still name; return how many went.
 
@@ -181,13 +186,13 @@ def clear_old_sso_sessions(*, now=None):
     return deleted
 
 
-def link_grant(grant, sso_session_id):
+def link_grant(grant: "Grant", sso_session_id: str | None) -> None:
     """Remember which SSO session an authorization code was issued in."""
     if sso_session_id:
         SSOGrant.objects.create(grant=grant, sso_session_id=sso_session_id)
 
 
-def sso_session_for_code(application, code):
+def sso_session_for_code(application: "Application", code: str) -> str | None:
     """Return the id of the SSO session an authorization code of ``application`` belongs to, or None."""
     link = (
         SSOGrant.objects.filter(grant__application=application, grant__code=code)
@@ -197,7 +202,7 @@ def sso_session_for_code(application, code):
     return str(link) if link else None
 
 
-def sign_in_from_id_token(request, claims):
+def sign_in_from_id_token(request: HttpRequest, claims: dict) -> User:
     """
     Sign the member named by validated ID-token ``claims`` in on this site, joined to their SSO session.
 
@@ -228,7 +233,7 @@ class ClientRegistration:
     post_logout_redirect_uri: str
 
 
-def client_registration(site):
+def client_registration(site: str) -> ClientRegistration:
     """Return the registration of ``site``, built from settings and the configured domain."""
     if site not in settings.SSO_CLIENT_SITES:
         raise RoseAshError("sso_not_a_client", f"The {site} site does not sign in through single sign-on.", status=404)
@@ -243,7 +248,7 @@ def client_registration(site):
 
 
 @transaction.atomic
-def sync_sso_clients():
+def sync_sso_clients() -> dict[str, str]:
     """
     Create or update each client site's ``Application`` from settings.
 
