@@ -21,9 +21,18 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# `make run` keeps its development settings (DEBUG, ROSEASH_PORT, ROSEASH_INTERNAL_URL) in .env, so
+# every command run in the checkout, not only make's, sees the sites the development server serves.
+# Variables set in the environment win over the file. ROSEASH_ENV_FILE names another file, or none
+# when empty: the tests set it so, and do not depend on a developer's .env.
+ROSEASH_ENV_FILE = os.environ.get("ROSEASH_ENV_FILE", str(BASE_DIR / ".env"))
+if ROSEASH_ENV_FILE:
+    load_dotenv(ROSEASH_ENV_FILE, override=False)
 VAR_DIR = Path(os.environ.get("ROSEASH_VAR_DIR", BASE_DIR / "var"))
 
 
