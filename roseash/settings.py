@@ -19,10 +19,20 @@ import dj_database_url
 from celery.schedules import crontab
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# `make run` keeps its development settings (DEBUG, ROSEASH_PORT, ROSEASH_INTERNAL_URL) in .env, so
+# every command run in the checkout, not only make's, sees the sites the development server serves.
+# Variables set in the environment win over the file. ROSEASH_ENV_FILE names another file, or none
+# when empty: the tests set it so, and do not depend on a developer's .env.
+ROSEASH_ENV_FILE = os.environ.get("ROSEASH_ENV_FILE", str(BASE_DIR / ".env"))
+if ROSEASH_ENV_FILE:
+    load_dotenv(ROSEASH_ENV_FILE, override=False)
 VAR_DIR = Path(os.environ.get("ROSEASH_VAR_DIR", BASE_DIR / "var"))
 
 
@@ -107,6 +117,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before routing, so even the 400 for an unknown host carries the policy.
+    "apps.core.csp.SiteCSPMiddleware",
     "apps.core.middleware.SiteRoutingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -228,6 +240,26 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy on every response (django-csp; apps.core.csp adds our seven origins to
+# form-action and img-src). Scripts, styles and fonts come from our own static files only, never
+# inline: HTML a peer or an editor wrote cannot run code or restyle a page even if something slipped
+# past the sanitizer. Images may come from any https server: the social hub shows remote avatars and
+# attachments. With DEBUG, django-csp leaves 404 and 500 pages alone so Django's debug pages keep
+# their inline styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "https:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],  # as X_FRAME_OPTIONS = "DENY" says; current browsers obey this one
+        # Only over https: on http://*.localhost it would send the browser to https nobody serves.
+        "upgrade-insecure-requests": ROSEASH_SCHEME == "https",
+    }
+}
 if ROSEASH_SCHEME == "https":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
