@@ -227,6 +227,50 @@ def test_our_own_hosts_are_reached_through_the_internal_address(private_refused,
     assert answer.url == "http://blog.localhost/actors/blog"
 
 
+@pytest.fixture
+def other_server():
+    """A second local server: another service on a host name we share, not one of our sites."""
+    server = HTTPServer()
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def other_service_urls(other_server):
+    return [f"http://localhost:{other_server.port}/x", f"http://blog.localhost:{other_server.port}/x"]
+
+
+@pytest.fixture
+def served_on_8000(settings, httpserver):
+    """We serve on port 8000, reached internally at ``httpserver``; ``*.localhost`` resolves to loopback."""
+    settings.ROSEASH_PORT = "8000"
+    settings.ROSEASH_INTERNAL_URL = f"http://localhost:{httpserver.port}"
+    settings.ROSEASH_RESOLVE = {"*.localhost": "127.0.0.1"}
+    httpserver.expect_request("/x").respond_with_data("ours")
+
+
+def test_our_host_name_on_another_port_is_checked(private_refused, served_on_8000, httpserver, other_server):
+    other_server.expect_request("/x").respond_with_data("not ours")
+
+    assert http.get("http://blog.localhost:8000/x").content == b"ours"
+    for url in other_service_urls(other_server):
+        with pytest.raises(http.AddressRefused, match="loopback"):
+            http.get(url)
+
+    assert len(httpserver.log) == 1
+    assert other_server.log == []
+
+
+def test_our_host_name_on_another_port_reaches_that_port(private_allowed, served_on_8000, httpserver, other_server):
+    other_server.expect_request("/x").respond_with_data("not ours")
+
+    answers = [http.get(url).content for url in other_service_urls(other_server)]
+
+    assert answers == [b"not ours", b"not ours"]
+    assert httpserver.log == []
+
+
 def test_an_announced_oversized_body_is_refused(private_allowed, httpserver):
     httpserver.expect_request("/big").respond_with_data(b"x" * 2000)
 
