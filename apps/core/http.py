@@ -340,13 +340,14 @@ def _find_refusal(exc):
     stack = [exc]
     while stack:
         current = stack.pop()
-        if current is None or id(current) in seen:
+        if id(current) in seen:
             continue
         seen.add(id(current))
         if isinstance(current, _Refused):
             return current
-        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        stack.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+        # ``reason`` is an exception on urllib3's errors but a string on ssl's.
+        linked = (current.__cause__, current.__context__, getattr(current, "reason", None), *current.args)
+        stack.extend(link for link in linked if isinstance(link, BaseException))
     return None
 
 

@@ -358,6 +358,13 @@ def test_tls_through_our_connection_class_verifies_the_host_name(tls_server):
             session.get(f"https://127.0.0.1:{server.port}/", timeout=5)
 
 
+def test_a_certificate_we_do_not_trust_is_a_transport_error(private_allowed, tls_server):
+    server, _ca_file = tls_server
+
+    with pytest.raises(http.HttpClientError, match="CERTIFICATE_VERIFY_FAILED"):
+        http.get(f"https://localhost:{server.port}/")
+
+
 def test_tls_to_a_private_address_is_refused_before_the_handshake(private_refused, tls_server):
     server, _ca_file = tls_server
 
