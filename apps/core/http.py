@@ -15,6 +15,9 @@ mapped address is checked like any other.
 
 Requests to our own hosts go to ``ROSEASH_INTERNAL_URL`` with the right ``Host`` (see
 ``apps.core.sites.internal_request_target``); that address is set by the operator and trusted.
+
+Certificates are verified against ``ROSEASH_CA_BUNDLE`` when the operator names one (a cooperative
+behind its own certificate authority), else against certifi's set.
 """
 
 import ipaddress
@@ -256,7 +259,10 @@ class _ResolvingAdapter(HTTPAdapter):
 
 def _session(refuse_private, watchdog):
     session = requests.Session()
-    session.trust_env = False  # a proxy from the environment would connect for us, unchecked
+    # Not trust_env: a proxy from the environment would connect for us, to addresses never checked.
+    # Of what it would bring, only the CA bundle is wanted, and settings read it (ROSEASH_CA_BUNDLE).
+    session.trust_env = False
+    session.verify = settings.ROSEASH_CA_BUNDLE or True
     adapter = _ResolvingAdapter(refuse_private, watchdog)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
