@@ -472,6 +472,12 @@ if not isinstance(ROSEASH_FEDERATION_PEERS, dict):
 ROSEASH_FEDERATION_PEER_RESOLVER = os.environ.get("ROSEASH_FEDERATION_PEER_RESOLVER", "")
 # Let outbound requests reach loopback and private addresses: development and tests only.
 ROSEASH_FEDERATION_ALLOW_PRIVATE = env_bool("ROSEASH_FEDERATION_ALLOW_PRIVATE")
+# A PEM file of the certificate authorities outbound HTTPS trusts, in place of the built-in set
+# (certifi): for peers or an internal address behind the cooperative's own CA. The variables other
+# tools read for the same purpose apply when it is unset. Empty: the built-in set.
+ROSEASH_CA_BUNDLE = (
+    os.environ.get("ROSEASH_CA_BUNDLE") or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE", "")
+)
 # Development and tests: a JSON object of host name (or "*.suffix") -> IP address that outbound
 # requests connect to instead of resolving the name, like curl --resolve; e.g.
 # {"*.alpha.test": "127.0.0.1"}. Loopback and private addresses still need ALLOW_PRIVATE.

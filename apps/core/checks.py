@@ -1,6 +1,7 @@
 """System checks: configuration mistakes are caught at start-up, not at the first request."""
 
 import re
+import ssl
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -57,3 +58,26 @@ def check_site_settings(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register()
+def check_ca_bundle(app_configs, **kwargs):
+    """A CA bundle that cannot be loaded would fail every outbound HTTPS request: say so at start-up."""
+    path = settings.ROSEASH_CA_BUNDLE
+    if not path:
+        return []
+    try:
+        ssl.create_default_context(cafile=path)
+    except OSError as exc:  # ssl.SSLError too: a file without PEM certificates
+        return [
+            Error(
+                f"ROSEASH_CA_BUNDLE={path!r} cannot be loaded: {exc}.",
+                hint=(
+                    "Name a PEM file of the certificate authorities outbound HTTPS should trust. When "
+                    "ROSEASH_CA_BUNDLE is unset the file comes from REQUESTS_CA_BUNDLE or SSL_CERT_FILE; "
+                    "unset all three to trust the built-in set."
+                ),
+                id="roseash.E005",
+            )
+        ]
+    return []

@@ -2,9 +2,12 @@
 The one outbound HTTP client: every request our servers make to another server goes through here.
 
 A URL given to us by a peer is untrusted. This client bounds what fetching it may cost (connect 5 s,
-read 10 s, 30 s for the whole exchange, a body cap counted while streaming, at most 3 redirects) and
-refuses to reach our own network: every address a host name resolves to is checked when the socket
-is opened, so DNS that changes between a check and the connection (rebinding) gains nothing.
+read 10 s, a body cap counted while streaming, at most 3 redirects) and gives the whole request one
+deadline, 30 s unless the caller asks for less: connecting (to every address the name resolves to),
+the TLS handshake, status line, headers, body and every redirect share it, so a peer that answers
+a byte at a time holds a thread no longer (``apps.core.deadline`` says how). It refuses to reach
+our own network: every address a host name resolves to is checked when the socket is opened, so
+DNS that changes between a check and the connection (rebinding) gains nothing.
 ``ROSEASH_FEDERATION_ALLOW_PRIVATE`` turns the address check off for development and tests.
 ``ROSEASH_RESOLVE`` (development and tests, like ``curl --resolve``) maps host names to addresses
 before they are looked up, so made-up domains such as ``blog.alpha.test`` reach local servers; the
@@ -12,11 +15,13 @@ mapped address is checked like any other.
 
 Requests to our own hosts go to ``ROSEASH_INTERNAL_URL`` with the right ``Host`` (see
 ``apps.core.sites.internal_request_target``); that address is set by the operator and trusted.
+
+Certificates are verified against ``ROSEASH_CA_BUNDLE`` when the operator names one (a cooperative
+behind its own certificate authority), else against certifi's set.
 """
 
 import ipaddress
 import socket
-import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -28,6 +33,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.exceptions import HTTPError as Urllib3Error
 
+from .deadline import Deadline, Watchdog
 from .sites import internal_request_target, portal
 
 __all__ = [
@@ -171,24 +177,32 @@ class _Refused(NewConnectionError):
 
 class _ResolvingConnectionMixin:
     """
-    Resolve, check every address, then connect to a checked address (never resolving again).
+    Resolve, check every address, then connect to a checked address (never resolving again), all
+    addresses within what is left of the deadline, and put the socket under the exchange's watchdog.
 
     Every request takes this path, checked or not, so tests that allow loopback exercise the same
     connection code (TLS included: certificates are still verified against the host name).
     """
 
-    refuse_private = True
+    def __init__(self, *args, refuse_private, watchdog, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refuse_private = refuse_private
+        self.watchdog = watchdog
 
     def _new_conn(self):
         infos = _resolve(self._dns_host, self.port, self.refuse_private)
         last_error = None
         for family, socktype, proto, _canon, sockaddr in infos:
+            remaining = self.watchdog.remaining()
+            if remaining <= 0:
+                raise ConnectTimeoutError(self, f"no time left to connect to {self.host}")
             sock = socket.socket(family, socktype, proto)
             try:
-                sock.settimeout(self.timeout)
+                sock.settimeout(min(self.timeout, remaining))
                 for option in self.socket_options or ():
                     sock.setsockopt(*option)
                 sock.connect(sockaddr)
+                self.watchdog.watch(sock)
                 return sock
             except TimeoutError as exc:
                 sock.close()
@@ -200,35 +214,58 @@ class _ResolvingConnectionMixin:
         raise last_error or NewConnectionError(self, f"{self.host} has no address")
 
 
-def _pool_classes(refuse_private):
-    attrs = {"refuse_private": refuse_private}
-    http_connection = type("ResolvingHTTPConnection", (_ResolvingConnectionMixin, HTTPConnection), attrs)
-    https_connection = type("ResolvingHTTPSConnection", (_ResolvingConnectionMixin, HTTPSConnection), attrs)
-    return {
-        "http": type("ResolvingHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_connection}),
-        "https": type("ResolvingHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_connection}),
-    }
+class _ResolvingHTTPConnection(_ResolvingConnectionMixin, HTTPConnection):
+    pass
 
 
-POOL_CLASSES = {True: _pool_classes(True), False: _pool_classes(False)}
+class _ResolvingHTTPSConnection(_ResolvingConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _ResolvingHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _ResolvingHTTPConnection
+
+
+class _ResolvingHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _ResolvingHTTPSConnection
+
+
+class _ExchangePoolManager(PoolManager):
+    """Open one exchange's connections through our checks and under its watchdog."""
+
+    def __init__(self, refuse_private, watchdog, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_classes_by_scheme = {"http": _ResolvingHTTPPool, "https": _ResolvingHTTPSPool}
+        self.exchange_kw = {"refuse_private": refuse_private, "watchdog": watchdog}
+
+    def _new_pool(self, scheme, host, port, request_context=None):
+        # urllib3's hook for customising new pools; whatever the pool is given beyond its own
+        # arguments, it passes to each connection it opens.
+        context = self.connection_pool_kw if request_context is None else request_context
+        return super()._new_pool(scheme, host, port, {**context, **self.exchange_kw})
 
 
 class _ResolvingAdapter(HTTPAdapter):
-    def __init__(self, refuse_private):
+    def __init__(self, refuse_private, watchdog):
         self.refuse_private = refuse_private
+        self.watchdog = watchdog
         super().__init__()
 
     def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
-        self.poolmanager = PoolManager(num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs)
-        self.poolmanager.pool_classes_by_scheme = POOL_CLASSES[self.refuse_private]
+        self.poolmanager = _ExchangePoolManager(
+            self.refuse_private, self.watchdog, num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs
+        )
 
 
-def _session(refuse_private, verify=True):
+def _session(refuse_private, watchdog):
     session = requests.Session()
-    session.trust_env = False  # a proxy from the environment would connect for us, unchecked
-    session.verify = verify
-    session.mount("http://", _ResolvingAdapter(refuse_private))
-    session.mount("https://", _ResolvingAdapter(refuse_private))
+    # Not trust_env: a proxy from the environment would connect for us, to addresses never checked.
+    # Of what it would bring, only the CA bundle is wanted, and settings read it (ROSEASH_CA_BUNDLE).
+    session.trust_env = False
+    session.verify = settings.ROSEASH_CA_BUNDLE or True
+    adapter = _ResolvingAdapter(refuse_private, watchdog)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
 
 
@@ -255,16 +292,18 @@ def request(
     max_bytes=MAX_BODY,
     max_redirects=MAX_REDIRECTS,
     same_host_redirects=False,
+    deadline=DEADLINE,
 ):
     """
     Send one request and return the whole ``Response``, following up to ``max_redirects`` redirects.
 
     Raises ``HttpClientError`` (or a subclass naming the refusal) when no answer could be had within
-    the limits. Redirects are followed only for GET and HEAD; with ``same_host_redirects`` a
-    redirect to another host is refused rather than followed. Any status is a ``Response``: the
+    the limits; ``DeadlineExceeded`` when the request, redirects included, took more than
+    ``deadline`` seconds. Redirects are followed only for GET and HEAD; with ``same_host_redirects``
+    a redirect to another host is refused rather than followed. Any status is a ``Response``: the
     caller decides what a 404 means.
     """
-    deadline = time.monotonic() + DEADLINE
+    cutoff = Deadline(deadline)
     allow_private = settings.ROSEASH_FEDERATION_ALLOW_PRIVATE
     redirects = []
     current = url
@@ -273,7 +312,7 @@ def request(
         target, host_header = internal_request_target(current)
         # The operator's internal address is trusted; everything else is checked at connect time.
         trusted = bool(host_header) or allow_private
-        answer = _exchange(method, target, {**(headers or {}), **host_header}, data, max_bytes, deadline, trusted)
+        answer = _exchange(method, target, {**(headers or {}), **host_header}, data, max_bytes, cutoff, trusted)
         if answer.status not in REDIRECT_STATUSES or method not in ("GET", "HEAD"):
             return Response(current, answer.status, answer.headers, answer.content, tuple(redirects))
         location = answer.headers.get("location")
@@ -293,18 +332,34 @@ def get(url, **kwargs):
     return request("GET", url, **kwargs)
 
 
-def _exchange(method, url, headers, data, max_bytes, deadline, trusted):
-    """Make one HTTP exchange without following redirects, reading at most ``max_bytes`` of body."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise DeadlineExceeded(f"no answer from {url} within {DEADLINE}s")
-    timeout = (min(CONNECT_TIMEOUT, remaining), min(READ_TIMEOUT, remaining))
+def _exchange(method, url, headers, data, max_bytes, cutoff, trusted):
+    """Make one HTTP exchange within ``cutoff`` without following redirects."""
+    too_late = f"{url} did not answer within the {cutoff.seconds}s deadline"
+    if cutoff.passed:
+        raise DeadlineExceeded(too_late)
+    with Watchdog(cutoff) as watchdog:
+        try:
+            answer = _send(method, url, headers, data, max_bytes, watchdog, trusted)
+        except HttpClientError as exc:
+            if watchdog.expired:
+                raise DeadlineExceeded(too_late) from exc
+            raise
+        # The watchdog ends an exchange by shutting its connection, which can pass for the end of
+        # a body that has no length: an answer it cut short is no answer.
+        if watchdog.expired:
+            raise DeadlineExceeded(too_late)
+        return answer
+
+
+def _send(method, url, headers, data, max_bytes, watchdog, trusted):
+    """Send the request and read the answer, at most ``max_bytes`` of body; translate failures."""
     # Peers' operators see who we are and where to look us up.
     user_agent = f"{USER_AGENT} (+{portal().origin})"
     sent_headers = {"User-Agent": user_agent, "Accept-Encoding": "identity", **headers}
+    timeout = (CONNECT_TIMEOUT, READ_TIMEOUT)
     try:
         with (
-            _session(refuse_private=not trusted) as session,
+            _session(not trusted, watchdog) as session,
             session.request(
                 method, url, headers=sent_headers, data=data, timeout=timeout, stream=True, allow_redirects=False
             ) as answer,
@@ -313,13 +368,10 @@ def _exchange(method, url, headers, data, max_bytes, deadline, trusted):
             if declared.isdigit() and int(declared) > max_bytes:
                 raise BodyTooLarge(f"{url} announces {declared} bytes, more than the {max_bytes} allowed")
             body = bytearray()
-            # read1 returns whatever one read gets, so a slow drip still reaches the deadline check.
             while chunk := answer.raw.read1(CHUNK, decode_content=True):
                 body += chunk
                 if len(body) > max_bytes:
                     raise BodyTooLarge(f"{url} sent more than the {max_bytes} bytes allowed")
-                if time.monotonic() > deadline:
-                    raise DeadlineExceeded(f"{url} was still sending after {DEADLINE}s")
             return Response(url, answer.status_code, {k.lower(): v for k, v in answer.headers.items()}, bytes(body))
     except requests.ConnectionError as exc:
         refused = _find_refusal(exc)
@@ -340,13 +392,14 @@ def _find_refusal(exc):
     stack = [exc]
     while stack:
         current = stack.pop()
-        if current is None or id(current) in seen:
+        if id(current) in seen:
             continue
         seen.add(id(current))
         if isinstance(current, _Refused):
             return current
-        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        stack.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+        # ``reason`` is an exception on urllib3's errors but a string on ssl's.
+        linked = (current.__cause__, current.__context__, getattr(current, "reason", None), *current.args)
+        stack.extend(link for link in linked if isinstance(link, BaseException))
     return None
 
 

@@ -114,16 +114,39 @@ def internal_request_target(url):
     """
     Return ``(url, headers)`` for a server-side request to ``url``.
 
-    When the URL names one of our own hosts and ``ROSEASH_INTERNAL_URL`` is set, the request goes
-    to that address instead, with the original host in the ``Host`` header (and the scheme in
-    ``X-Forwarded-Proto``, as the reverse proxy would send it): public hostnames such
-    as ``blog.localhost`` rarely resolve on a server, yet each site must be reached by its own host.
+    When the URL is on one of our sites' public origins (host, scheme and the port we serve on) and
+    ``ROSEASH_INTERNAL_URL`` is set, the request goes to that address instead, with the original
+    host in the ``Host`` header (and the scheme in ``X-Forwarded-Proto``, as the reverse proxy would
+    send it): public hostnames such as ``blog.localhost`` rarely resolve on a server, yet each site
+    must be reached by its own host.
     """
     internal = settings.ROSEASH_INTERNAL_URL
     parts = urlsplit(url)
-    if not internal or site_for_host(parts.netloc) is None:
+    if not internal or not _names_our_origin(parts):
         return url, {}
     target = urlsplit(internal)
     rewritten = urlunsplit((target.scheme, target.netloc, parts.path, parts.query, ""))
     # The scheme travels too, so an https deployment does not redirect its own internal calls.
     return rewritten, {"Host": parts.netloc, "X-Forwarded-Proto": parts.scheme}
+
+
+def _names_our_origin(parts):
+    """
+    Return whether the split URL ``parts`` names one of our hosts with the scheme and port we serve on.
+
+    The host alone is not enough: ``http://localhost:5432/`` or ``blog.localhost:9999`` is another
+    server on a name we share. Sending it to our internal address would give our answer to a URL
+    that is not ours, and spare that URL the address check every outside URL must pass. The port
+    we serve on is ``ROSEASH_PORT``, else the scheme's default. A URL with credentials or an
+    unreadable port names no origin of ours.
+    """
+    scheme = settings.ROSEASH_SCHEME
+    if parts.scheme != scheme or "@" in parts.netloc or parts.hostname not in _registry()[1]:
+        return False
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    if port is None:
+        port = int(DEFAULT_PORTS[scheme])
+    return port == int(settings.ROSEASH_PORT or DEFAULT_PORTS[scheme])

@@ -6,6 +6,7 @@ from apps.account.sso_client import InternalOAuth2Session
 
 
 def test_requests_for_our_hosts_go_to_the_internal_url_with_the_public_host_and_scheme(httpserver, settings):
+    settings.ROSEASH_SCHEME = "https"  # only our public origin is rerouted, scheme included
     settings.ROSEASH_INTERNAL_URL = httpserver.url_for("").rstrip("/")
     seen = {}
 

@@ -44,3 +44,14 @@ def checkout(tmp_path):
             shutil.copy2(source, root / name)
     (root / ".venv").symlink_to(Path(sys.prefix))
     return Checkout(root)
+
+
+@pytest.fixture
+def private_allowed(settings):
+    """Outbound requests may reach loopback: the local test servers."""
+    settings.ROSEASH_FEDERATION_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def private_refused(settings):
+    settings.ROSEASH_FEDERATION_ALLOW_PRIVATE = False

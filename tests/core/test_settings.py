@@ -10,6 +10,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings as live_settings
 
+from apps.core.checks import check_ca_bundle
+
+from .certificates import certificate_authority
+
 PROBE = """
 import json, django
 from django.conf import settings
@@ -24,10 +28,13 @@ print(json.dumps({
     "allowed_hosts": settings.ALLOWED_HOSTS,
     "scheme": settings.ROSEASH_SCHEME,
     "session_cookie": settings.SESSION_COOKIE_NAME,
+    "ca_bundle": settings.ROSEASH_CA_BUNDLE,
 }))
 """
 
 SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SECRET_KEY")
+# The variables naming a CA bundle, blanked so that the test machine's own do not apply.
+NO_CA_BUNDLE = {"ROSEASH_CA_BUNDLE": "", "REQUESTS_CA_BUNDLE": "", "SSL_CERT_FILE": ""}
 STRONG_KEY = "k7#Qp2!vX9$mR4@tL8^wZ1&nB6*cF3(hJ5)dG0-sA9=eY2+uI7"
 
 
@@ -147,6 +154,8 @@ def test_production_without_an_id_token_key_is_stopped_by_its_checks(tmp_path):
         ({"ROSEASH_SCHEME": "ftp"}, "roseash.E002"),
         ({"ROSEASH_PORT": "eighty"}, "roseash.E003"),
         ({"ROSEASH_INTERNAL_URL": "127.0.0.1:8000"}, "roseash.E004"),
+        ({"ROSEASH_CA_BUNDLE": "/nonexistent/ca.pem"}, "roseash.E005"),
+        ({**NO_CA_BUNDLE, "SSL_CERT_FILE": "/nonexistent/ca.pem"}, "roseash.E005"),
     ],
 )
 def test_configuration_mistakes_are_caught_at_start_up(tmp_path, env, check_id):
@@ -154,3 +163,33 @@ def test_configuration_mistakes_are_caught_at_start_up(tmp_path, env, check_id):
 
     assert result.returncode != 0
     assert check_id in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "bundle"),
+    [
+        ({}, ""),
+        ({"SSL_CERT_FILE": "/etc/ssl.pem", "REQUESTS_CA_BUNDLE": "/etc/requests.pem"}, "/etc/requests.pem"),
+        ({"REQUESTS_CA_BUNDLE": "/etc/requests.pem", "ROSEASH_CA_BUNDLE": "/etc/coop-ca.pem"}, "/etc/coop-ca.pem"),
+    ],
+)
+def test_the_ca_bundle_falls_back_to_the_variables_other_tools_read(tmp_path, env, bundle):
+    assert load({"DEBUG": "true", **NO_CA_BUNDLE, **env}, tmp_path)["ca_bundle"] == bundle
+
+
+def test_a_ca_bundle_without_certificates_is_caught(settings, tmp_path):
+    not_pem = tmp_path / "ca.pem"
+    not_pem.write_text("not a certificate")
+    settings.ROSEASH_CA_BUNDLE = str(not_pem)
+
+    [error] = check_ca_bundle(None)
+
+    assert error.id == "roseash.E005"
+    assert "NO_CERTIFICATE" in error.msg
+
+
+def test_a_readable_ca_bundle_passes_its_check(settings, tmp_path):
+    _authority, ca_file = certificate_authority(tmp_path, "Cooperative CA")
+    settings.ROSEASH_CA_BUNDLE = str(ca_file)
+
+    assert check_ca_bundle(None) == []

@@ -105,6 +105,57 @@ def test_internal_requests_go_to_the_internal_url_with_the_public_host(settings)
     assert headers == {"Host": "federation.localhost:8000", "X-Forwarded-Proto": "http"}
 
 
+@pytest.mark.parametrize(
+    ("port", "url"),
+    [
+        ("", "http://blog.localhost/x"),
+        ("", "http://BLOG.localhost:80/x"),
+        ("", "http://localhost/x"),
+        ("8000", "http://localhost:8000/x"),
+        ("8000", "http://market.localhost:8000/x"),
+    ],
+)
+def test_our_public_origin_is_rerouted_on_the_port_we_serve_on(settings, port, url):
+    settings.ROSEASH_PORT = port
+    settings.ROSEASH_INTERNAL_URL = "http://127.0.0.1:8000"
+
+    rerouted, headers = internal_request_target(url)
+
+    assert rerouted == "http://127.0.0.1:8000/x"
+    assert headers["Host"] == url.split("/")[2]
+
+
+@pytest.mark.parametrize(
+    ("port", "url"),
+    [
+        ("", "http://localhost:5432/x"),  # our host name, another server
+        ("", "http://blog.localhost:8000/x"),  # we serve on 80 when no port is set
+        ("8000", "http://blog.localhost/x"),
+        ("8000", "http://blog.localhost:9999/x"),
+        ("8000", "https://blog.localhost:8000/x"),  # we serve http
+        ("8000", "http://user@blog.localhost:8000/x"),
+        ("8000", "http://blog.localhost:99999/x"),
+        ("8000", "http://blog.localhost:eighty/x"),
+        ("8000", "http://blog.localhost:0/x"),
+    ],
+)
+def test_our_host_names_on_another_port_or_scheme_are_not_rerouted(settings, port, url):
+    settings.ROSEASH_PORT = port
+    settings.ROSEASH_INTERNAL_URL = "http://127.0.0.1:8000"
+
+    assert internal_request_target(url) == (url, {})
+
+
+def test_the_default_port_of_https_is_ours_when_we_serve_https(settings):
+    settings.ROSEASH_SCHEME = "https"
+    settings.ROSEASH_PORT = ""
+    settings.ROSEASH_INTERNAL_URL = "http://web:8000"
+
+    assert internal_request_target("https://cart.localhost:443/x")[0] == "http://web:8000/x"
+    assert internal_request_target("https://cart.localhost/x")[1]["X-Forwarded-Proto"] == "https"
+    assert internal_request_target("https://cart.localhost:80/x") == ("https://cart.localhost:80/x", {})
+
+
 def test_outside_urls_are_never_rerouted(settings):
     settings.ROSEASH_INTERNAL_URL = "http://127.0.0.1:8000"
 

@@ -1,0 +1,166 @@
+"""
+The whole-request deadline, against real servers on loopback that answer a byte at a time.
+
+Each drip comes faster than any socket timeout, so only the deadline can end the exchange. The
+servers stop dripping after ``GIVE_UP`` seconds: a client without a working deadline then fails
+the elapsed-time assertion instead of hanging the suite.
+"""
+
+import os
+import socket
+import threading
+import time
+from contextlib import contextmanager
+
+import pytest
+from werkzeug import Response
+
+from apps.core import http
+from apps.core.deadline import Deadline, Watchdog
+
+DEADLINE = 0.5
+SLACK = 0.5  # thread scheduling on a busy machine, not part of what is measured
+DRIP_EVERY = 0.05
+GIVE_UP = 5
+
+
+@contextmanager
+def dripping_server(prefix, drip):
+    """
+    Serve on loopback: send ``prefix`` to each connection, then ``drip`` every ``DRIP_EVERY``
+    seconds (nothing at all when ``drip`` is empty), never finishing the answer.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stopped = threading.Event()
+
+    def answer(connection):
+        with connection:
+            give_up = time.monotonic() + GIVE_UP
+            try:
+                connection.sendall(prefix)
+                while not stopped.wait(DRIP_EVERY) and time.monotonic() < give_up:
+                    connection.sendall(drip)
+            except OSError:  # the client hung up: what the deadline is for
+                return
+
+    def accept():
+        while not stopped.is_set():
+            try:
+                connection, _address = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stopped.set()
+        acceptor.join()
+        listener.close()
+
+
+@contextmanager
+def cut_at_the_deadline():
+    """Expect ``DeadlineExceeded``, raised when the deadline passes and not much later."""
+    started = time.monotonic()
+    with pytest.raises(http.DeadlineExceeded, match=f"within the {DEADLINE}s deadline"):
+        yield
+    elapsed = time.monotonic() - started
+    assert DEADLINE <= elapsed < DEADLINE + SLACK
+
+
+OK_HEAD = b"HTTP/1.1 200 OK\r\n"
+
+
+@pytest.mark.parametrize(
+    ("scheme", "prefix", "drip"),
+    [
+        pytest.param("http", b"HTTP/1.1 200 O", b"K", id="status line"),
+        pytest.param("http", OK_HEAD + b"X-Slow: ", b"a", id="headers"),
+        pytest.param("http", OK_HEAD + b"Content-Length: 100000\r\n\r\n", b"x", id="body with a length"),
+        pytest.param("http", OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n", b"1\r\nx\r\n", id="chunked body"),
+        pytest.param("http", OK_HEAD + b"Connection: close\r\n\r\n", b"x", id="body to the end of stream"),
+        # A handshake record announcing 16 KiB, sent a byte at a time: the handshake never ends.
+        pytest.param("https", b"\x16\x03\x03\x40\x00", b"\x00", id="TLS handshake drip"),
+        pytest.param("https", b"", b"", id="TLS handshake never answered"),
+    ],
+)
+def test_a_dripping_answer_is_cut_at_the_deadline(private_allowed, scheme, prefix, drip):
+    with dripping_server(prefix, drip) as port, cut_at_the_deadline():
+        http.get(f"{scheme}://localhost:{port}/", deadline=DEADLINE)
+
+
+@pytest.fixture
+def unaccepting_port():
+    """A port whose listener never accepts and whose queue is full: connecting to it hangs."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    address = listener.getsockname()
+    queued = []
+    while True:  # fill the accept queue; its length past listen(0) differs between systems
+        probe = socket.socket()
+        probe.settimeout(0.2)
+        try:
+            probe.connect(address)
+        except TimeoutError:
+            probe.close()
+            break
+        queued.append(probe)
+    yield address[1]
+    for probe in queued:
+        probe.close()
+    listener.close()
+
+
+def test_connecting_is_bounded_by_the_deadline_not_the_connect_timeout(private_allowed, unaccepting_port):
+    assert http.CONNECT_TIMEOUT > DEADLINE + SLACK
+
+    with cut_at_the_deadline():
+        http.get(f"http://127.0.0.1:{unaccepting_port}/", deadline=DEADLINE)
+
+
+def test_redirects_share_one_deadline(private_allowed, httpserver):
+    def slow_redirect(request):
+        time.sleep(DEADLINE * 0.6)
+        return Response("", status=302, headers={"Location": f"/{int(request.path[1:]) + 1}"})
+
+    for hop in range(3):
+        httpserver.expect_request(f"/{hop}").respond_with_handler(slow_redirect)
+
+    with cut_at_the_deadline():
+        http.get(httpserver.url_for("/0"), deadline=DEADLINE)
+
+    time.sleep(DEADLINE)  # the single-threaded server finishes the second hop before the next test
+
+
+def test_an_answer_within_the_deadline_is_whole(private_allowed, httpserver):
+    httpserver.expect_request("/").respond_with_data(b"x" * 200_000)
+
+    assert http.get(httpserver.url_for("/"), deadline=DEADLINE).content == b"x" * 200_000
+
+
+def test_an_exchange_leaves_no_descriptor_or_thread_behind(private_allowed, httpserver):
+    httpserver.expect_request("/").respond_with_data("ok")
+    http.get(httpserver.url_for("/"))  # the first request sets up what later ones reuse
+    descriptors, threads = len(os.listdir("/proc/self/fd")), threading.active_count()
+
+    for _ in range(5):
+        http.get(httpserver.url_for("/"))
+
+    assert len(os.listdir("/proc/self/fd")) == descriptors
+    assert threading.active_count() == threads
+
+
+def test_a_socket_watched_after_the_deadline_is_shut_down_at_once():
+    ours, theirs = socket.socketpair()
+    with ours, theirs, Watchdog(Deadline(0)) as watchdog:
+        while not watchdog.fired:
+            time.sleep(0.01)
+        watchdog.watch(ours)
+        ours.settimeout(1)
+
+        assert ours.recv(1) == b""
