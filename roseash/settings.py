@@ -226,6 +226,9 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
+# Uploaded files are served under MEDIA_URL on every host: by this process in development and
+# tests, by the web server in production (docker/compose.yml's `media` service; docs/operations.md).
+ROSEASH_SERVE_MEDIA = env_bool("ROSEASH_SERVE_MEDIA", DEBUG)
 
 # Request bodies: forms stay small; the inbox keeps its own smaller cap.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,25 +1,30 @@
 """
 Our own actors, and their projections into the formats we serve.
 
-Each site has a ``Service`` actor on its own host at ``/actors/<site>``; each member has a ``Person``
-actor on the federation host at ``/actors/<username>``. Every actor publishes the instance keys under
-its own key ids (``<actor URL>#<key name>``), so one keypair serves them all.
+Each site has a ``Service`` actor on its own host at ``/actors/<site>``, presented as its
+``SiteActorProfile`` says (name, summary, icon, header, profile fields); each member has a
+``Person`` actor on the federation host at ``/actors/<username>``. Every actor publishes the
+instance keys under its own key ids (``<actor URL>#<key name>``), so one keypair serves them all.
 """
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.urls import resolve, reverse
 from django.urls.exceptions import Resolver404
+from django.utils.html import escape, format_html, linebreaks
 
 from apps.core.sites import get_site, site_for_host
 
-from . import follow_policy
+from . import follow_policy, images
+from .models import SiteActorProfile
 from .signing.keys import ALGORITHM
-from .vocabulary import ACTOR_CONTEXT
+from .vocabulary import ACTOR_CONTEXT, PROPERTY_VALUE_CONTEXT
 
 USER_SITE = "federation"
 ACTOR_DOC_VERSION = 1
@@ -30,6 +35,44 @@ class ActorGone(Exception):
     """The actor existed and was removed: its URL answers 410."""
 
 
+_web_url = URLValidator(schemes=["http", "https"])
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An actor's icon or header: its absolute URL and media type."""
+
+    url: str
+    media_type: str
+
+    def as_activitystreams(self):
+        return {"type": "Image", "mediaType": self.media_type, "url": self.url}
+
+
+@dataclass(frozen=True)
+class ProfileField:
+    """A name/value pair of an actor's profile; a value that is an http(s) URL is shown as a link."""
+
+    name: str
+    value: str
+
+    @property
+    def link(self):
+        """Return the value when it is an http(s) URL, else an empty string."""
+        try:
+            _web_url(self.value)
+        except ValidationError:
+            return ""
+        return self.value
+
+    @property
+    def value_html(self):
+        """Return the value as Mastodon shows it: escaped text, or a link (``rel="me"`` for verification)."""
+        if self.link:
+            return format_html('<a href="{0}" rel="me nofollow noopener noreferrer" target="_blank">{0}</a>', self.link)
+        return escape(self.value)
+
+
 @dataclass(frozen=True)
 class LocalActor:
     """One of our actors: enough to build every representation of it."""
@@ -37,9 +80,17 @@ class LocalActor:
     username: str
     kind: str
     display_name: str
-    summary: str
+    summary: str  # plain text
     site: str
     approves_manually: bool = False  # members who approve each follower (``follow_policy``)
+    icon: Picture | None = None
+    image: Picture | None = None  # the header
+    fields: tuple[ProfileField, ...] = ()
+
+    @property
+    def summary_html(self):
+        """Return the summary as ActivityStreams carries it: HTML, the text escaped, paragraphs in <p>."""
+        return linebreaks(self.summary, autoescape=True) if self.summary else ""
 
     @property
     def host(self):
@@ -111,13 +162,37 @@ def member_actor(member, *, approves_manually=False):
 
 
 def site_actor(site):
+    """Return ``site``'s ``Service`` actor as this process saw its profile less than ``REMEMBER_FOR`` seconds ago."""
+    return _remembered(f"federation:site:{site}", lambda: current_site_actor(site))
+
+
+def forget_site(site):
+    """Drop this process's remembered actor of ``site`` (after a change to its profile)."""
+    caches["process"].delete(f"federation:site:{site}")
+
+
+def current_site_actor(site):
+    """Return ``site``'s actor as its profile row says now; what the row leaves empty (or no row) takes the defaults."""
+    profile = SiteActorProfile.objects.filter(site=site).prefetch_related("profile_fields").first()
+    profile = profile or SiteActorProfile(site=site)
+    origin = get_site(site).origin
     return LocalActor(
         username=site,
         kind="Service",
-        display_name=f"Rose Ash {site.capitalize()}",
-        summary=f"The {site} site of the Rose Ash cooperative.",
+        display_name=profile.name or f"Rose Ash {site.capitalize()}",
+        summary=profile.summary or f"The {site} site of the Rose Ash cooperative.",
         site=site,
+        icon=_picture(origin, profile.icon),
+        image=_picture(origin, profile.header),
+        fields=tuple(ProfileField(row.name, row.value) for row in profile.profile_fields.all()) if profile.pk else (),
     )
+
+
+def _picture(origin, file):
+    """Return a stored picture as a ``Picture`` whose URL is absolute on the site's origin, or None."""
+    if not file:
+        return None
+    return Picture(urljoin(origin + "/", file.url), images.media_type(file.name))
 
 
 def find(site, name, *, ignore_case=False):
@@ -137,24 +212,28 @@ def find(site, name, *, ignore_case=False):
 
 
 GONE = "gone"  # a deactivated member, as remembered (a value that survives the cache's pickling)
-MEMBER_TTL = 60
+REMEMBER_FOR = 60
 _UNSEEN = object()
 
 
-def _remembered_member(name):
+def _remembered(key, load):
     """
-    Return ``_member(name)`` as this process saw it less than ``MEMBER_TTL`` seconds ago.
+    Return ``load()`` as this process saw it less than ``REMEMBER_FOR`` seconds ago.
 
-    Peers fetch member actors on every delivery they verify; a query each time would halve the
-    throughput of the actor document. A change to a member (a new name, a deactivation, their
-    follow policy) is therefore served within a minute. Unknown names are remembered too.
+    Peers fetch actors on every delivery they verify; a query each time would halve the throughput
+    of the actor document. A change to an actor (a member's new name, a deactivation, their follow
+    policy; a site's profile saved in another process) is therefore served within a minute.
     """
-    key = f"federation:member:{name}"
     found = caches["process"].get(key, _UNSEEN)
     if found is _UNSEEN:
-        found = _member(name)
-        caches["process"].set(key, found, MEMBER_TTL)
+        found = load()
+        caches["process"].set(key, found, REMEMBER_FOR)
     return found
+
+
+def _remembered_member(name):
+    """Return ``_member(name)``, remembered (unknown names too)."""
+    return _remembered(f"federation:member:{name}", lambda: _member(name))
 
 
 def forget_member(name):
@@ -174,16 +253,21 @@ def _member(name, *, ignore_case=False):
 
 
 def as_activitystreams(actor, keys):
-    """Return the ActivityStreams document (Mastodon-compatible); ``publicKey`` is the signing key."""
+    """
+    Return the ActivityStreams document (Mastodon-compatible); ``publicKey`` is the signing key.
+
+    ``icon`` and ``image`` (the header) appear when the actor has them; profile fields are an
+    ``attachment`` of ``PropertyValue`` (schema.org terms, hence the extra context).
+    """
     actor_id = actor.id
     signing = keys[-1]
-    return {
-        "@context": ACTOR_CONTEXT,
+    document = {
+        "@context": [*ACTOR_CONTEXT, PROPERTY_VALUE_CONTEXT] if actor.fields else ACTOR_CONTEXT,
         "id": actor_id,
         "type": actor.kind,
         "preferredUsername": actor.username,
         "name": actor.display_name,
-        "summary": actor.summary,
+        "summary": actor.summary_html,
         "url": actor_id,
         "inbox": actor.inbox,
         "outbox": actor.outbox,
@@ -194,16 +278,26 @@ def as_activitystreams(actor, keys):
         "discoverable": True,
         "publicKey": {"id": actor.key_id(signing), "owner": actor_id, "publicKeyPem": signing.public_key_pem},
     }
+    if actor.icon:
+        document["icon"] = actor.icon.as_activitystreams()
+    if actor.image:
+        document["image"] = actor.image.as_activitystreams()
+    if actor.fields:
+        document["attachment"] = [
+            {"type": "PropertyValue", "name": field.name, "value": field.value_html} for field in actor.fields
+        ]
+    return document
 
 
 def as_actor_doc(actor, keys):
     """Return the compact Rose Ash actor document (format described in docs/federation.md)."""
-    return {
+    document = {
         "version": ACTOR_DOC_VERSION,
         "id": actor.id,
         "type": actor.kind,
         "handle": actor.handle,
         "name": actor.display_name,
+        "summary": actor.summary,
         "inbox": actor.inbox,
         "shared_inbox": actor.shared_inbox,
         "outbox": actor.outbox,
@@ -218,3 +312,6 @@ def as_actor_doc(actor, keys):
             for key in keys
         ],
     }
+    if actor.icon:
+        document["icon"] = actor.icon.url
+    return document

@@ -1,15 +1,29 @@
 """
 Admin for federation: cached peers (refresh, forget), the instance keys (public halves only), the
-activities sent and received and their deliveries (state, filters, a retry action), and the
-social rows (follows, notes) read-only.
+activities sent and received and their deliveries (state, filters, a retry action), the social
+rows (follows, notes) read-only, and the site actors' profiles (edited by staff, announced to
+followers).
 """
 
 from django.contrib import admin, messages
 from django.db import transaction
+from django.template.defaultfilters import truncatechars
 from django.utils import timezone
+from django.utils.html import format_html
 
-from . import services
-from .models import PEER_FRESH_FOR, APActivity, Delivery, Follow, InstanceKey, Note, PeerActor
+from . import services, site_profiles
+from .models import (
+    PEER_FRESH_FOR,
+    PROFILE_FIELDS_MAX,
+    APActivity,
+    Delivery,
+    Follow,
+    InstanceKey,
+    Note,
+    PeerActor,
+    SiteActorField,
+    SiteActorProfile,
+)
 from .outbound import outbox
 from .signing import keys
 from .tasks import enqueue_refresh, queue_work
@@ -187,3 +201,51 @@ class NoteAdmin(ReadOnlyAdmin):
     search_fields = ["object_id", "author_url", "content"]
     readonly_fields = [field.name for field in Note._meta.fields]
     list_select_related = []
+
+
+class SiteActorFieldInline(admin.TabularInline):
+    model = SiteActorField
+    extra = 0
+    max_num = PROFILE_FIELDS_MAX
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """Refuse more than ``max_num`` fields when saving, not only offer no more in the page."""
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
+
+
+@admin.register(SiteActorProfile)
+class SiteActorProfileAdmin(admin.ModelAdmin):
+    """One row per site, made by ``migrate``: edited, never added or deleted. A change is announced to followers."""
+
+    list_display = ["site", "icon_preview", "name", "summary_start", "has_header", "updated"]
+    list_display_links = ["site", "icon_preview"]
+    search_fields = ["site", "name", "summary"]
+    fields = ["site", "name", "summary", "icon", "header"]
+    readonly_fields = ["site"]
+    inlines = [SiteActorFieldInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="icon")
+    def icon_preview(self, profile):
+        if not profile.icon:
+            return None  # the admin's empty value
+        return format_html('<img src="{}" alt="" width="32" height="32">', profile.icon.url)
+
+    @admin.display(description="summary")
+    def summary_start(self, profile):
+        return truncatechars(profile.summary, 80)
+
+    @admin.display(boolean=True, description="header")
+    def has_header(self, profile):
+        return bool(profile.header)
+
+    def save_related(self, request, form, formsets, change):
+        """Once the profile and its fields are saved, announce the change (in the same transaction)."""
+        super().save_related(request, form, formsets, change)
+        if form.has_changed() or any(formset.has_changed() for formset in formsets):
+            site_profiles.record_change(form.instance)

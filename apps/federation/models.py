@@ -1,11 +1,17 @@
-"""What federation keeps: the instance's signing keys and what we learned about other servers' actors."""
+"""
+What federation keeps: the instance's signing keys, what we learned about other servers' actors,
+activities and their deliveries, the social graph, and how our site actors present themselves.
+"""
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+
+from .images import PicturePath, validate_picture
 
 # A fetched actor is fresh for a day; after that it is refetched on use and by the hourly sweep.
 PEER_FRESH_FOR = timedelta(days=1)
@@ -379,3 +385,78 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} for {self.recipient_id} from {self.actor_url}"
+
+
+# --- How our site actors present themselves ---
+
+SUMMARY_MAX = 500  # characters, as Mastodon's own bios
+PROFILE_FIELDS_MAX = 4  # name/value pairs, as many as Mastodon shows
+
+
+class SiteActorProfile(models.Model):
+    """
+    How a site's ``Service`` actor presents itself to peers and on its page: one row per site.
+
+    Empty fields fall back to the defaults ``actors.site_actor`` gives. Pictures are checked to be
+    real images (``images.validate_picture``) and stored under a new name at each upload. Change a
+    profile through the admin or ``site_profiles.update_profile``: both send the actor's followers
+    an ``Update``.
+    """
+
+    PICTURES = ("icon", "header")
+
+    site = models.CharField(max_length=20, unique=True, editable=False)
+    name = models.CharField(max_length=100, blank=True, help_text="Display name. Empty: “Rose Ash <Site>”.")
+    summary = models.TextField(
+        blank=True,
+        max_length=SUMMARY_MAX,
+        validators=[MaxLengthValidator(SUMMARY_MAX)],  # a TextField's max_length binds only its form
+        help_text=f"Plain text, at most {SUMMARY_MAX} characters; a blank line starts a paragraph.",
+    )
+    icon = models.ImageField(
+        upload_to=PicturePath("icon"),
+        blank=True,
+        validators=[validate_picture],
+        help_text="The avatar: PNG, JPEG, GIF or WebP, at most 2 MiB; square, 400x400 pixels shows well.",
+    )
+    header = models.ImageField(
+        upload_to=PicturePath("header"),
+        blank=True,
+        validators=[validate_picture],
+        help_text="The banner above the profile: PNG, JPEG, GIF or WebP, at most 2 MiB; 1500x500 pixels shows well.",
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site"]
+        verbose_name = "site actor profile"
+
+    def __str__(self):
+        return self.site
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remember the pictures as stored, so a save knows which files it replaced (``replaced_pictures``)."""
+        profile = super().from_db(db, field_names, values)
+        profile._stored_pictures = {name: getattr(profile, name).name for name in cls.PICTURES}
+        return profile
+
+    def replaced_pictures(self):
+        """Return the names of the stored files this row no longer points at."""
+        stored = getattr(self, "_stored_pictures", {})
+        return [old for name, old in stored.items() if old and old != getattr(self, name).name]
+
+
+class SiteActorField(models.Model):
+    """One name/value pair shown on a site actor's profile (Mastodon's profile metadata)."""
+
+    profile = models.ForeignKey(SiteActorProfile, on_delete=models.CASCADE, related_name="profile_fields")
+    name = models.CharField(max_length=255, help_text="e.g. Website")
+    value = models.CharField(max_length=255, help_text="Plain text; an http(s) address becomes a link.")
+
+    class Meta:
+        ordering = ["profile", "id"]
+        verbose_name = "profile field"
+
+    def __str__(self):
+        return f"{self.name}: {self.value}"

@@ -8,6 +8,12 @@ Everything here is plain data and pure functions, so every layer of the app may 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 ACTOR_CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT]  # an actor document carries its public keys
+# Profile fields (Mastodon's): an actor's ``attachment`` of ``PropertyValue``, schema.org terms.
+PROPERTY_VALUE_CONTEXT = {
+    "schema": "http://schema.org#",
+    "PropertyValue": "schema:PropertyValue",
+    "value": "schema:value",
+}
 
 PUBLIC = f"{AS_CONTEXT}#Public"
 PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})  # compacted JSON-LD forms peers send

@@ -25,8 +25,8 @@ def instructions(op):
 # --- compose.yml -------------------------------------------------------------------------------
 
 
-def test_the_services_are_the_databases_and_one_image_in_four_roles(services):
-    assert set(services) == {"postgres", "redis", *APP_SERVICES}
+def test_the_services_are_the_databases_one_image_in_four_roles_and_a_media_server(services):
+    assert set(services) == {"postgres", "redis", "media", *APP_SERVICES}
     assert services["postgres"]["image"] == "postgres:16"
     assert services["redis"]["image"] == "redis:7"
     for name in APP_SERVICES:
@@ -50,6 +50,19 @@ def test_postgres_redis_and_web_have_health_checks(services):
     (image_check,) = instructions("HEALTHCHECK")
     assert services["web"]["healthcheck"]["test"] == ["CMD", *exec_form(image_check.split(" CMD ", 1)[1])]
     assert services["web"]["healthcheck"]["test"][1:] == ["python", "docker/healthcheck.py"]
+
+
+def test_uploaded_media_are_served_by_nginx_read_only_from_the_volume_web_and_worker_write(services):
+    media = services["media"]
+    assert media["image"].startswith("nginx:")
+    assert "media:/srv/media:ro" in media["volumes"]
+    assert "./media.conf:/etc/nginx/conf.d/default.conf:ro" in media["volumes"]
+    assert settings.MEDIA_URL == "/media/"
+    assert "location /media/" in (DOCKER / "media.conf").read_text()
+    for name in ("web", "worker"):
+        assert "media:/var/lib/roseash/media" in services[name]["volumes"]  # MEDIA_ROOT under ROSEASH_VAR_DIR
+    assert media["ports"] == ["${MEDIA_PUBLISH:-127.0.0.1:8001}:8080"]
+    assert "ROSEASH_SERVE_MEDIA" not in services["web"]["environment"]  # Django does not serve them there
 
 
 def test_migrate_waits_for_a_healthy_postgres_only(services):
