@@ -18,10 +18,16 @@ Requests to our own hosts go to ``ROSEASH_INTERNAL_URL`` with the right ``Host``
 
 Certificates are verified against ``ROSEASH_CA_BUNDLE`` when the operator names one (a cooperative
 behind its own certificate authority), else against certifi's set.
+
+Connections are kept alive between requests: each thread has one ``requests`` session for checked
+and one for trusted targets, so a worker delivering to many inboxes on one host (fan-out without
+shared inboxes) connects and shakes hands with it once. A kept connection was checked when it was
+opened; each exchange puts it under its own watchdog when it takes it from the pool.
 """
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -184,16 +190,16 @@ class _ResolvingConnectionMixin:
     connection code (TLS included: certificates are still verified against the host name).
     """
 
-    def __init__(self, *args, refuse_private, watchdog, **kwargs):
+    def __init__(self, *args, refuse_private, **kwargs):
         super().__init__(*args, **kwargs)
         self.refuse_private = refuse_private
-        self.watchdog = watchdog
 
     def _new_conn(self):
         infos = _resolve(self._dns_host, self.port, self.refuse_private)
+        watchdog = _current.watchdog
         last_error = None
         for family, socktype, proto, _canon, sockaddr in infos:
-            remaining = self.watchdog.remaining()
+            remaining = watchdog.remaining()
             if remaining <= 0:
                 raise ConnectTimeoutError(self, f"no time left to connect to {self.host}")
             sock = socket.socket(family, socktype, proto)
@@ -202,7 +208,7 @@ class _ResolvingConnectionMixin:
                 for option in self.socket_options or ():
                     sock.setsockopt(*option)
                 sock.connect(sockaddr)
-                self.watchdog.watch(sock)
+                watchdog.watch(sock)
                 return sock
             except TimeoutError as exc:
                 sock.close()
@@ -222,21 +228,31 @@ class _ResolvingHTTPSConnection(_ResolvingConnectionMixin, HTTPSConnection):
     pass
 
 
-class _ResolvingHTTPPool(HTTPConnectionPool):
+class _WatchedPoolMixin:
+    """A connection kept alive from an earlier exchange goes under the current exchange's watchdog."""
+
+    def _get_conn(self, timeout=None):
+        conn = super()._get_conn(timeout)
+        if conn.sock is not None:
+            _current.watchdog.watch(conn.sock)
+        return conn
+
+
+class _ResolvingHTTPPool(_WatchedPoolMixin, HTTPConnectionPool):
     ConnectionCls = _ResolvingHTTPConnection
 
 
-class _ResolvingHTTPSPool(HTTPSConnectionPool):
+class _ResolvingHTTPSPool(_WatchedPoolMixin, HTTPSConnectionPool):
     ConnectionCls = _ResolvingHTTPSConnection
 
 
-class _ExchangePoolManager(PoolManager):
-    """Open one exchange's connections through our checks and under its watchdog."""
+class _CheckingPoolManager(PoolManager):
+    """Open connections through our checks (or, for trusted targets, through the same code unchecked)."""
 
-    def __init__(self, refuse_private, watchdog, **kwargs):
+    def __init__(self, refuse_private, **kwargs):
         super().__init__(**kwargs)
         self.pool_classes_by_scheme = {"http": _ResolvingHTTPPool, "https": _ResolvingHTTPSPool}
-        self.exchange_kw = {"refuse_private": refuse_private, "watchdog": watchdog}
+        self.exchange_kw = {"refuse_private": refuse_private}
 
     def _new_pool(self, scheme, host, port, request_context=None):
         # urllib3's hook for customising new pools; whatever the pool is given beyond its own
@@ -246,26 +262,40 @@ class _ExchangePoolManager(PoolManager):
 
 
 class _ResolvingAdapter(HTTPAdapter):
-    def __init__(self, refuse_private, watchdog):
+    def __init__(self, refuse_private):
         self.refuse_private = refuse_private
-        self.watchdog = watchdog
         super().__init__()
 
     def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
-        self.poolmanager = _ExchangePoolManager(
-            self.refuse_private, self.watchdog, num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs
+        self.poolmanager = _CheckingPoolManager(
+            self.refuse_private, num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs
         )
 
 
-def _session(refuse_private, watchdog):
-    session = requests.Session()
-    # Not trust_env: a proxy from the environment would connect for us, to addresses never checked.
-    # Of what it would bring, only the CA bundle is wanted, and settings read it (ROSEASH_CA_BUNDLE).
-    session.trust_env = False
-    session.verify = settings.ROSEASH_CA_BUNDLE or True
-    adapter = _ResolvingAdapter(refuse_private, watchdog)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
+class _ThreadState(threading.local):
+    """This thread's two sessions (their pools keep connections alive) and its exchange's watchdog."""
+
+    watchdog = None
+
+    def __init__(self):
+        self.sessions = {}
+
+
+_current = _ThreadState()
+
+
+def _session(refuse_private):
+    """Return this thread's session for checked (``refuse_private``) or trusted targets."""
+    session = _current.sessions.get(refuse_private)
+    if session is None:
+        session = requests.Session()
+        # Not trust_env: a proxy from the environment would connect for us, to addresses never
+        # checked. Of what it would bring, only the CA bundle is wanted: ROSEASH_CA_BUNDLE.
+        session.trust_env = False
+        adapter = _ResolvingAdapter(refuse_private)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        _current.sessions[refuse_private] = session
     return session
 
 
@@ -338,8 +368,9 @@ def _exchange(method, url, headers, data, max_bytes, cutoff, trusted):
     if cutoff.passed:
         raise DeadlineExceeded(too_late)
     with Watchdog(cutoff) as watchdog:
+        _current.watchdog = watchdog
         try:
-            answer = _send(method, url, headers, data, max_bytes, watchdog, trusted)
+            answer = _send(method, url, headers, data, max_bytes, trusted)
         except HttpClientError as exc:
             if watchdog.expired:
                 raise DeadlineExceeded(too_late) from exc
@@ -351,19 +382,25 @@ def _exchange(method, url, headers, data, max_bytes, cutoff, trusted):
         return answer
 
 
-def _send(method, url, headers, data, max_bytes, watchdog, trusted):
+def _send(method, url, headers, data, max_bytes, trusted):
     """Send the request and read the answer, at most ``max_bytes`` of body; translate failures."""
     # Peers' operators see who we are and where to look us up.
     user_agent = f"{USER_AGENT} (+{portal().origin})"
     sent_headers = {"User-Agent": user_agent, "Accept-Encoding": "identity", **headers}
     timeout = (CONNECT_TIMEOUT, READ_TIMEOUT)
+    verify = settings.ROSEASH_CA_BUNDLE or True
+    session = _session(not trusted)
     try:
-        with (
-            _session(not trusted, watchdog) as session,
-            session.request(
-                method, url, headers=sent_headers, data=data, timeout=timeout, stream=True, allow_redirects=False
-            ) as answer,
-        ):
+        with session.request(
+            method,
+            url,
+            headers=sent_headers,
+            data=data,
+            timeout=timeout,
+            stream=True,
+            allow_redirects=False,
+            verify=verify,
+        ) as answer:
             declared = answer.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise BodyTooLarge(f"{url} announces {declared} bytes, more than the {max_bytes} allowed")
@@ -372,6 +409,7 @@ def _send(method, url, headers, data, max_bytes, watchdog, trusted):
                 body += chunk
                 if len(body) > max_bytes:
                     raise BodyTooLarge(f"{url} sent more than the {max_bytes} bytes allowed")
+            answer.raw.release_conn()  # read to its end: the connection may serve the next request
             return Response(url, answer.status_code, {k.lower(): v for k, v in answer.headers.items()}, bytes(body))
     except requests.ConnectionError as exc:
         refused = _find_refusal(exc)

@@ -145,13 +145,16 @@ def test_an_answer_within_the_deadline_is_whole(private_allowed, httpserver):
 
 def test_an_exchange_leaves_no_descriptor_or_thread_behind(private_allowed, httpserver):
     httpserver.expect_request("/").respond_with_data("ok")
-    http.get(httpserver.url_for("/"))  # the first request sets up what later ones reuse
+    for _ in range(2):
+        http.get(httpserver.url_for("/"))  # the first requests set up what later ones reuse
     descriptors, threads = len(os.listdir("/proc/self/fd")), threading.active_count()
 
-    for _ in range(5):
+    for _ in range(20):
         http.get(httpserver.url_for("/"))
 
-    assert len(os.listdir("/proc/self/fd")) == descriptors
+    # The pool keeps at most one connection to the server (this server closes each after its
+    # answer, and the test server's own sockets close in its thread): a leak would be one a request.
+    assert len(os.listdir("/proc/self/fd")) <= descriptors + 2
     assert threading.active_count() == threads
 
 
@@ -164,3 +167,74 @@ def test_a_socket_watched_after_the_deadline_is_shut_down_at_once():
         ours.settimeout(1)
 
         assert ours.recv(1) == b""
+
+
+@contextmanager
+def keep_alive_server(slow_after):
+    """
+    Serve HTTP/1.1 on loopback, keeping each connection open: its first ``slow_after`` requests get
+    a whole answer at once, a later one a status line dripped byte by byte. Yield ``(port, opened)``,
+    ``opened`` counting the connections accepted.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stopped = threading.Event()
+    opened = []
+
+    def serve(connection):
+        with connection:
+            connection.settimeout(GIVE_UP)
+            answered = 0
+            try:
+                while not stopped.is_set():
+                    request = b""
+                    while b"\r\n\r\n" not in request:
+                        chunk = connection.recv(4096)
+                        if not chunk:
+                            return
+                        request += chunk
+                    answered += 1
+                    if answered <= slow_after:
+                        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                        continue
+                    give_up = time.monotonic() + GIVE_UP
+                    while not stopped.wait(DRIP_EVERY) and time.monotonic() < give_up:
+                        connection.sendall(b"H")
+                    return
+            except OSError:
+                return
+
+    def accept():
+        while not stopped.is_set():
+            try:
+                connection, _address = listener.accept()
+            except TimeoutError:
+                continue
+            opened.append(connection)
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    try:
+        yield listener.getsockname()[1], opened
+    finally:
+        stopped.set()
+        acceptor.join()
+        listener.close()
+
+
+def test_requests_to_one_server_share_a_kept_alive_connection(private_allowed):
+    with keep_alive_server(slow_after=3) as (port, opened):
+        answers = [http.get(f"http://127.0.0.1:{port}/inbox-{n}") for n in range(3)]
+
+    assert [answer.content for answer in answers] == [b"ok", b"ok", b"ok"]
+    assert len(opened) == 1
+
+
+def test_a_kept_alive_connection_is_under_the_next_requests_deadline(private_allowed):
+    with keep_alive_server(slow_after=1) as (port, opened):
+        assert http.get(f"http://127.0.0.1:{port}/fast", deadline=DEADLINE).content == b"ok"
+        with cut_at_the_deadline():
+            http.get(f"http://127.0.0.1:{port}/slow", deadline=DEADLINE)
+
+    assert len(opened) == 1  # the slow answer came on the connection kept from the first
