@@ -26,7 +26,7 @@ from . import actors, follow_policy, notes
 from .models import Boost, Follow, Like, Note, Notification, PeerActor
 from .outbound.outbox import emit, new_id, send_decision
 from .peers.directory import lookup_or_fetch
-from .vocabulary import PUBLIC
+from .vocabulary import PUBLIC, http_url
 
 UNREAD_FRAGMENT = "federation.unread"  # every site's header shows the unread count (``fragments``)
 PAGE_SIZE = 20
@@ -145,7 +145,7 @@ def _mentioned(text):
             found[match.group(0)] = local.id
         elif host:
             peer = PeerActor.objects.filter(handle__iexact=f"{user}@{host.split(':')[0]}").first()
-            if peer is not None:
+            if peer is not None and http_url(peer.actor_url):
                 found[match.group(0)] = peer.actor_url
     return found
 
