@@ -81,10 +81,25 @@ def _followed(member):
     return Follow.objects.filter(follower_member=member, state=Follow.State.ACCEPTED).values("followee_url")
 
 
+def _visible_to(viewer):
+    """
+    Return the condition on notes ``viewer`` (a member or None) may see: every note but those for
+    followers only, which only their author and the author's accepted followers see.
+
+    Every list and ``get_note`` filter by it, whatever brought the note there: a boost of a
+    followers-only note by someone the viewer follows shows it to nobody else.
+    """
+    shown = ~Q(visibility=Note.Visibility.FOLLOWERS)
+    if viewer is not None:
+        shown |= Q(author_member=viewer) | Q(author_url__in=_followed(viewer))
+    return shown
+
+
 def home_timeline(member, *, before=None, limit=PAGE_SIZE):
     """
     Return a ``Page`` of ``Note`` rows for the member's home: their own posts, posts of the actors
-    they follow (accepted follows, local and remote) and posts those actors boosted, newest first.
+    they follow (accepted follows, local and remote) and posts those actors boosted, newest first;
+    a followers-only post only if the member may see it (``_visible_to``).
 
     A note is placed at ``shown_at``: the later of its own ``published`` and the newest boost of it
     by an actor the member follows, so an old post boosted now comes first, as Mastodon shows it.
@@ -101,7 +116,7 @@ def home_timeline(member, *, before=None, limit=PAGE_SIZE):
         shown_at=Greatest("published", Coalesce(Subquery(newest.values("created")[:1]), "published")),
     )
     notes = placed.filter(Q(author_member=member) | Q(author_url__in=followed) | Q(Exists(boosted)))
-    return _page(_shown(notes, member), before, limit, at=placed)
+    return _page(_shown(notes.filter(_visible_to(member)), member), before, limit, at=placed)
 
 
 def local_timeline(*, viewer=None, before=None, limit=PAGE_SIZE):
@@ -110,18 +125,10 @@ def local_timeline(*, viewer=None, before=None, limit=PAGE_SIZE):
     return _page(_shown(notes, viewer), before, limit)
 
 
-def _may_see(viewer, note):
-    if note.visibility != Note.Visibility.FOLLOWERS:
-        return True
-    if viewer is None:
-        return False
-    return note.author_member_id == viewer.pk or _followed(viewer).filter(followee_url=note.author_url).exists()
-
-
 def get_note(viewer, note_id):
     """Return the note ``note_id`` if ``viewer`` (a member or None) may see it, else raise 404."""
-    note = _shown(Note.objects.filter(pk=note_id), viewer).first()
-    if note is None or not _may_see(viewer, note):
+    note = _shown(Note.objects.filter(_visible_to(viewer), pk=note_id), viewer).first()
+    if note is None:
         raise RoseAshError("note_unknown", "There is no such post, or it is not shown to you.", status=404)
     return note
 
@@ -129,10 +136,7 @@ def get_note(viewer, note_id):
 def replies(viewer, note_id, *, before=None, limit=PAGE_SIZE):
     """Return a ``Page`` of the replies to note ``note_id`` that ``viewer`` may see, newest first."""
     note = get_note(viewer, note_id)
-    shown = ~Q(visibility=Note.Visibility.FOLLOWERS)
-    if viewer is not None:
-        shown |= Q(author_member=viewer) | Q(author_url__in=_followed(viewer))
-    return _page(_shown(Note.objects.filter(shown, in_reply_to_note=note), viewer), before, limit)
+    return _page(_shown(Note.objects.filter(_visible_to(viewer), in_reply_to_note=note), viewer), before, limit)
 
 
 def _mentioned(text):
