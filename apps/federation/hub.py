@@ -174,6 +174,23 @@ def _html(text, mentions):
     return html
 
 
+def _mention_tags(mentions, parent, me):
+    """
+    Return the ``Mention`` tags of a post by ``me``: one per mention written and, for a reply, one
+    of the replied-to author unless written already. Mastodon adds that one too: a server threads
+    a reply and tells the author of it only when they are mentioned.
+    """
+    tags = [{"type": "Mention", "href": url, "name": written} for written, url in mentions.items()]
+    author = parent.author_url if parent is not None else None
+    if author and author != me and author not in mentions.values():
+        tag = {"type": "Mention", "href": author}
+        handle = notes.handle_of(author)
+        if handle:
+            tag["name"] = f"@{handle}"
+        tags.append(tag)
+    return tags
+
+
 def compose_note(member, content, *, summary="", visibility="public", in_reply_to=None):
     """
     Post a note as ``member`` and federate it; return the ``Note``.
@@ -181,7 +198,8 @@ def compose_note(member, content, *, summary="", visibility="public", in_reply_t
     ``content`` is plain text (paragraphs, links and ``@user@host`` / ``@user`` mentions become HTML);
     ``summary`` is the content warning; ``visibility`` is public, unlisted or followers;
     ``in_reply_to`` is a ``Note`` id the member can see. The Create is delivered to the member's
-    followers, to the replied-to author and to anyone mentioned.
+    followers and to everyone it mentions: those written, and the replied-to author, who is
+    mentioned (``cc`` and a ``Mention`` tag) whether written or not.
     """
     content, summary = (content or "").strip(), (summary or "").strip()
     if not content:
@@ -210,14 +228,13 @@ def compose_note(member, content, *, summary="", visibility="public", in_reply_t
             in_reply_to_note=parent,
         )
         obj = notes.as_object(note)
-        recipients = set(mentions.values())
+        tags = _mention_tags(mentions, parent, me)
+        if tags:
+            obj["tag"] = tags
+            obj["cc"] = obj["cc"] + sorted({tag["href"] for tag in tags})
         if parent is not None:
             Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
-            recipients.add(parent.author_url)
             notes.notify(parent.author_member, Notification.Kind.REPLY, me, note=note)
-        if mentions:
-            obj["tag"] = [{"type": "Mention", "href": url, "name": written} for written, url in mentions.items()]
-            obj["cc"] = obj["cc"] + sorted(set(mentions.values()))
         for url in set(mentions.values()):
             mentioned = notes.member_of(url)
             if mentioned is not None and (parent is None or mentioned.pk != parent.author_member_id):
@@ -229,7 +246,7 @@ def compose_note(member, content, *, summary="", visibility="public", in_reply_t
             to=obj["to"],
             cc=obj["cc"],
             to_followers=True,
-            recipients=recipients,
+            recipients={tag["href"] for tag in tags},
             activity_id=object_id + "/activity",
         )
     return note
