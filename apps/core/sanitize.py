@@ -4,11 +4,13 @@ HTML we did not write is cleaned before it is stored or shown, with nh3 (bleach 
 Two allowlists, because the sources differ in trust: federated peers send short posts and get
 Mastodon's small set of tags; staff editors write articles and get headings, images and tables.
 Neither ever keeps scripts, event-handler attributes, styles, or links other than http(s)/mailto.
+Names and content warnings are text, not HTML: ``plain_text`` keeps no markup at all.
 """
 
 import nh3
+from django.utils.html import strip_tags
 
-__all__ = ["clean_editorial_html", "clean_federated_html"]
+__all__ = ["clean_editorial_html", "clean_federated_html", "plain_text"]
 
 LINK_SCHEMES = {"http", "https", "mailto"}
 
@@ -58,3 +60,13 @@ def clean_editorial_html(html):
         url_schemes=LINK_SCHEMES,
         link_rel="noopener noreferrer",
     )
+
+
+def plain_text(value, max_length):
+    """
+    Return ``value`` without markup, cut to ``max_length`` characters ("" for anything not a string).
+
+    For a title or a content warning: shown escaped and sent to peers as text, where Mastodon
+    would otherwise show the tags of a name like ``<b>News</b>`` as they are.
+    """
+    return strip_tags(value)[:max_length] if isinstance(value, str) else ""

@@ -26,7 +26,7 @@ from . import actors, follow_policy, notes
 from .models import Boost, Follow, Like, Note, Notification, PeerActor
 from .outbound.outbox import emit, new_id, send_decision
 from .peers.directory import lookup_or_fetch
-from .vocabulary import PUBLIC
+from .vocabulary import PUBLIC, http_url
 
 UNREAD_FRAGMENT = "federation.unread"  # every site's header shows the unread count (``fragments``)
 PAGE_SIZE = 20
@@ -81,10 +81,25 @@ def _followed(member):
     return Follow.objects.filter(follower_member=member, state=Follow.State.ACCEPTED).values("followee_url")
 
 
+def _visible_to(viewer):
+    """
+    Return the condition on notes ``viewer`` (a member or None) may see: every note but those for
+    followers only, which only their author and the author's accepted followers see.
+
+    Every list and ``get_note`` filter by it, whatever brought the note there: a boost of a
+    followers-only note by someone the viewer follows shows it to nobody else.
+    """
+    shown = ~Q(visibility=Note.Visibility.FOLLOWERS)
+    if viewer is not None:
+        shown |= Q(author_member=viewer) | Q(author_url__in=_followed(viewer))
+    return shown
+
+
 def home_timeline(member, *, before=None, limit=PAGE_SIZE):
     """
     Return a ``Page`` of ``Note`` rows for the member's home: their own posts, posts of the actors
-    they follow (accepted follows, local and remote) and posts those actors boosted, newest first.
+    they follow (accepted follows, local and remote) and posts those actors boosted, newest first;
+    a followers-only post only if the member may see it (``_visible_to``).
 
     A note is placed at ``shown_at``: the later of its own ``published`` and the newest boost of it
     by an actor the member follows, so an old post boosted now comes first, as Mastodon shows it.
@@ -101,7 +116,7 @@ def home_timeline(member, *, before=None, limit=PAGE_SIZE):
         shown_at=Greatest("published", Coalesce(Subquery(newest.values("created")[:1]), "published")),
     )
     notes = placed.filter(Q(author_member=member) | Q(author_url__in=followed) | Q(Exists(boosted)))
-    return _page(_shown(notes, member), before, limit, at=placed)
+    return _page(_shown(notes.filter(_visible_to(member)), member), before, limit, at=placed)
 
 
 def local_timeline(*, viewer=None, before=None, limit=PAGE_SIZE):
@@ -110,18 +125,10 @@ def local_timeline(*, viewer=None, before=None, limit=PAGE_SIZE):
     return _page(_shown(notes, viewer), before, limit)
 
 
-def _may_see(viewer, note):
-    if note.visibility != Note.Visibility.FOLLOWERS:
-        return True
-    if viewer is None:
-        return False
-    return note.author_member_id == viewer.pk or _followed(viewer).filter(followee_url=note.author_url).exists()
-
-
 def get_note(viewer, note_id):
     """Return the note ``note_id`` if ``viewer`` (a member or None) may see it, else raise 404."""
-    note = _shown(Note.objects.filter(pk=note_id), viewer).first()
-    if note is None or not _may_see(viewer, note):
+    note = _shown(Note.objects.filter(_visible_to(viewer), pk=note_id), viewer).first()
+    if note is None:
         raise RoseAshError("note_unknown", "There is no such post, or it is not shown to you.", status=404)
     return note
 
@@ -129,10 +136,7 @@ def get_note(viewer, note_id):
 def replies(viewer, note_id, *, before=None, limit=PAGE_SIZE):
     """Return a ``Page`` of the replies to note ``note_id`` that ``viewer`` may see, newest first."""
     note = get_note(viewer, note_id)
-    shown = ~Q(visibility=Note.Visibility.FOLLOWERS)
-    if viewer is not None:
-        shown |= Q(author_member=viewer) | Q(author_url__in=_followed(viewer))
-    return _page(_shown(Note.objects.filter(shown, in_reply_to_note=note), viewer), before, limit)
+    return _page(_shown(Note.objects.filter(_visible_to(viewer), in_reply_to_note=note), viewer), before, limit)
 
 
 def _mentioned(text):
@@ -145,7 +149,7 @@ def _mentioned(text):
             found[match.group(0)] = local.id
         elif host:
             peer = PeerActor.objects.filter(handle__iexact=f"{user}@{host.split(':')[0]}").first()
-            if peer is not None:
+            if peer is not None and http_url(peer.actor_url):
                 found[match.group(0)] = peer.actor_url
     return found
 
@@ -170,6 +174,23 @@ def _html(text, mentions):
     return html
 
 
+def _mention_tags(mentions, parent, me):
+    """
+    Return the ``Mention`` tags of a post by ``me``: one per mention written and, for a reply, one
+    of the replied-to author unless written already. Mastodon adds that one too: a server threads
+    a reply and tells the author of it only when they are mentioned.
+    """
+    tags = [{"type": "Mention", "href": url, "name": written} for written, url in mentions.items()]
+    author = parent.author_url if parent is not None else None
+    if author and author != me and author not in mentions.values():
+        tag = {"type": "Mention", "href": author}
+        handle = notes.handle_of(author)
+        if handle:
+            tag["name"] = f"@{handle}"
+        tags.append(tag)
+    return tags
+
+
 def compose_note(member, content, *, summary="", visibility="public", in_reply_to=None):
     """
     Post a note as ``member`` and federate it; return the ``Note``.
@@ -177,7 +198,8 @@ def compose_note(member, content, *, summary="", visibility="public", in_reply_t
     ``content`` is plain text (paragraphs, links and ``@user@host`` / ``@user`` mentions become HTML);
     ``summary`` is the content warning; ``visibility`` is public, unlisted or followers;
     ``in_reply_to`` is a ``Note`` id the member can see. The Create is delivered to the member's
-    followers, to the replied-to author and to anyone mentioned.
+    followers and to everyone it mentions: those written, and the replied-to author, who is
+    mentioned (``cc`` and a ``Mention`` tag) whether written or not.
     """
     content, summary = (content or "").strip(), (summary or "").strip()
     if not content:
@@ -206,14 +228,13 @@ def compose_note(member, content, *, summary="", visibility="public", in_reply_t
             in_reply_to_note=parent,
         )
         obj = notes.as_object(note)
-        recipients = set(mentions.values())
+        tags = _mention_tags(mentions, parent, me)
+        if tags:
+            obj["tag"] = tags
+            obj["cc"] = obj["cc"] + sorted({tag["href"] for tag in tags})
         if parent is not None:
             Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
-            recipients.add(parent.author_url)
             notes.notify(parent.author_member, Notification.Kind.REPLY, me, note=note)
-        if mentions:
-            obj["tag"] = [{"type": "Mention", "href": url, "name": written} for written, url in mentions.items()]
-            obj["cc"] = obj["cc"] + sorted(set(mentions.values()))
         for url in set(mentions.values()):
             mentioned = notes.member_of(url)
             if mentioned is not None and (parent is None or mentioned.pk != parent.author_member_id):
@@ -225,7 +246,7 @@ def compose_note(member, content, *, summary="", visibility="public", in_reply_t
             to=obj["to"],
             cc=obj["cc"],
             to_followers=True,
-            recipients=recipients,
+            recipients={tag["href"] for tag in tags},
             activity_id=object_id + "/activity",
         )
     return note

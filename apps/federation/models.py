@@ -279,7 +279,7 @@ class Note(models.Model):
     author_peer = models.ForeignKey(PeerActor, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes")
     author_site = models.CharField(max_length=20, blank=True, help_text="The site whose actor wrote it.")
     is_local = models.BooleanField(default=False)
-    source = models.CharField(max_length=100, blank=True, db_index=True)
+    source = models.CharField(max_length=100, blank=True)  # indexed by fed_note_source_unique
     name = models.CharField(max_length=500, blank=True, help_text="An Article's title.")
     summary = models.CharField(max_length=500, blank=True, help_text="Content warning.")
     content = models.TextField(help_text="Sanitized HTML.")
@@ -297,6 +297,10 @@ class Note(models.Model):
 
     class Meta:
         ordering = ["-published", "-id"]
+        # One note per published object: two publishes of it at once cannot both insert one.
+        constraints = [
+            models.UniqueConstraint(fields=["source"], condition=~models.Q(source=""), name="fed_note_source_unique")
+        ]
         indexes = [
             models.Index(fields=["is_local", "visibility", "published"], name="fed_note_local_timeline"),
             models.Index(fields=["author_url", "published"], name="fed_note_by_author"),

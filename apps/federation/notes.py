@@ -59,12 +59,17 @@ def as_object(note):
     return obj
 
 
+def _local(actor_url):
+    """Return our actor at ``actor_url``, or None (a removed member's URL included)."""
+    try:
+        return actors.from_url(actor_url)
+    except actors.ActorGone:
+        return None
+
+
 def display_name(actor_url):
     """Return a name to show for an actor: ours, a cached peer's handle or name, else its URL."""
-    try:
-        local = actors.from_url(actor_url)
-    except actors.ActorGone:
-        local = None
+    local = _local(actor_url)
     if local is not None:
         return local.handle
     peer = PeerActor.objects.filter(actor_url=actor_url).only("handle", "name").first()
@@ -73,12 +78,17 @@ def display_name(actor_url):
     return actor_url
 
 
+def handle_of(actor_url):
+    """Return ``user@host`` of our actor or of a peer we hold with a handle, else ""."""
+    local = _local(actor_url)
+    if local is not None:
+        return local.handle
+    return PeerActor.objects.filter(actor_url=actor_url).values_list("handle", flat=True).first() or ""
+
+
 def member_of(actor_url):
     """Return the active member whose actor is ``actor_url``, or None."""
-    try:
-        local = actors.from_url(actor_url)
-    except actors.ActorGone:
-        return None
+    local = _local(actor_url)
     if local is None or local.kind != "Person":
         return None
     return get_user_model().objects.filter(username=local.username, is_active=True).first()

@@ -5,18 +5,26 @@ A publishable model implements ``Publishable``: which site actor speaks for it, 
 and its ActivityStreams object. Federation keeps a ``Note`` row for it (so it shows in timelines
 and its likes and boosts are counted) and writes the outbound Create/Update/Delete in the caller's
 transaction; delivery follows on commit.
+
+What an app gives is cleaned as a peer's post is (``apps.core.sanitize``): the timelines show it
+beside peers' posts, and the object goes out to servers that trust us to have cleaned it. One row
+per source, however many publishes of it run at once (``_claim``).
 """
 
 from typing import Protocol, runtime_checkable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from apps.core.sanitize import clean_federated_html, plain_text
 
 from . import actors
 from .models import Note
 from .notes import as_object
 from .outbound.outbox import emit, new_id
-from .vocabulary import PUBLIC
+from .vocabulary import PUBLIC, http_url
+
+SOURCE_MAX = Note._meta.get_field("source").max_length
 
 
 @runtime_checkable
@@ -37,60 +45,84 @@ class Publishable(Protocol):
         """
 
 
-def _note_for(obj):
+def _source(obj):
+    """Return ``obj``'s source key; an empty one would name every note no app published."""
     if not isinstance(obj, Publishable):
         raise TypeError(f"{type(obj).__name__} does not implement federation's Publishable protocol")
-    return Note.objects.filter(source=obj.federation_source()).first()
+    source = obj.federation_source()
+    if not isinstance(source, str) or not 0 < len(source) <= SOURCE_MAX:
+        raise ValueError(f"{type(obj).__name__}.federation_source() must return a key of 1 to {SOURCE_MAX} characters")
+    return source
+
+
+def _claim(obj):
+    """
+    Return ``(note, published)``: the ``Note`` of ``obj``, locked until the caller's transaction
+    ends (a new row when there was none), and whether it is published now (neither new nor deleted).
+
+    Two publishes of one object can run at once (a save and a retried task). Both may find no
+    row; both insert, and the unique ``source`` lets one in. The other's insert waits for it,
+    then fails in its savepoint, and that publish goes on as an update of the row the first wrote.
+    """
+    source = _source(obj)
+    note = Note.objects.select_for_update().filter(source=source).first()
+    if note is not None:
+        return note, note.deleted is None
+    speaker = actors.site_actor(obj.federation_site())
+    try:
+        with transaction.atomic():
+            new = Note.objects.create(
+                object_id=new_id(speaker.id, "objects"),
+                author_url=speaker.id,
+                author_site=speaker.site,
+                is_local=True,
+                source=source,
+            )
+        return new, False
+    except IntegrityError:
+        note = Note.objects.select_for_update().get(source=source)
+        return note, note.deleted is None
 
 
 def _apply(note, fields):
+    """Copy an app's object onto its note, cleaned: HTML as a peer's, name and summary as text, http(s) URL."""
     note.kind = fields.get("type") if fields.get("type") in Note.Kind.values else Note.Kind.NOTE
-    note.url = fields.get("url") or note.object_id
-    note.name = (fields.get("name") or "")[:500]
-    note.summary = (fields.get("summary") or "")[:500]
-    note.content = fields.get("content") or ""
+    note.url = http_url(fields.get("url"), max_length=500) or note.object_id
+    note.name = plain_text(fields.get("name"), 500)
+    note.summary = plain_text(fields.get("summary"), 500)
+    note.content = clean_federated_html(fields.get("content") or "")
     published = fields.get("published")
     if published is not None:
         note.published = published
 
 
 def publish(obj):
-    """Federate a new object: store its ``Note`` and send a Create to its site actor's followers."""
-    note = _note_for(obj)
-    if note is not None and note.deleted is None:
-        return update(obj)
-    speaker = actors.site_actor(obj.federation_site())
+    """
+    Federate ``obj``: store its ``Note`` and send a Create to its site actor's followers, or an
+    Update when it is published already. Run it in the transaction of the change it federates.
+    """
     with transaction.atomic():
-        if note is None:
-            object_id = new_id(speaker.id, "objects")
-            note = Note(object_id=object_id, author_url=speaker.id, author_site=speaker.site, is_local=True)
-            note.source = obj.federation_source()
-        note.deleted = None
+        note, published = _claim(obj)
         _apply(note, obj.federation_object())
+        note.deleted = None
+        if published:
+            note.updated = timezone.now()
         note.save()
-        _announce(note, "Create")
+        _announce(note, "Update" if published else "Create")
     return note
 
 
 def update(obj):
-    """Federate an edit of a published object (publishes it if it never was)."""
-    note = _note_for(obj)
-    if note is None or note.deleted is not None:
-        return publish(obj)
-    with transaction.atomic():
-        _apply(note, obj.federation_object())
-        note.updated = timezone.now()
-        note.save()
-        _announce(note, "Update")
-    return note
+    """Federate an edit of ``obj``: ``publish`` sends an Update, or a Create if it never was published."""
+    return publish(obj)
 
 
 def delete(obj):
     """Federate the removal of a published object: tombstone its ``Note`` and send a Delete."""
-    note = _note_for(obj)
-    if note is None or note.deleted is not None:
-        return None
     with transaction.atomic():
+        note = Note.objects.select_for_update().filter(source=_source(obj), deleted__isnull=True).first()
+        if note is None:
+            return None
         note.deleted = timezone.now()
         note.content = note.name = note.summary = ""
         note.save()

@@ -5,6 +5,8 @@ types, the object and actor types we handle, and the readers for fields peers wr
 Everything here is plain data and pure functions, so every layer of the app may use it.
 """
 
+from urllib.parse import urlsplit
+
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 ACTOR_CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT]  # an actor document carries its public keys
@@ -48,3 +50,26 @@ def addressed(value):
         if isinstance(item, str):
             ids.append(PUBLIC if item in PUBLIC_FORMS else item)
     return ids
+
+
+def http_url(value, *, max_length=None):
+    """
+    Return ``value`` when it is an absolute http(s) URL (of at most ``max_length`` characters),
+    else None.
+
+    Every URL a peer gives that we keep or show as a link passes here: a ``javascript:``,
+    ``data:`` or ``vbscript:`` link would run in a member's browser. A URL holding whitespace or a
+    control character is refused whole rather than cleaned: browsers drop such characters
+    (``java\tscript:``, a leading space), so what they follow could differ from what was checked.
+    A protocol-relative ``//host/path`` is refused too: a peer's URL must say its scheme.
+    """
+    if not isinstance(value, str) or not value.isprintable() or " " in value:
+        return None
+    if max_length is not None and len(value) > max_length:
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # a malformed port or IPv6 address
+        return None
+    return value if parts.scheme.lower() in ("http", "https") and host else None

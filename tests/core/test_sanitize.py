@@ -1,6 +1,6 @@
 import pytest
 
-from apps.core.sanitize import clean_editorial_html, clean_federated_html
+from apps.core.sanitize import clean_editorial_html, clean_federated_html, plain_text
 
 ATTACKS = [
     "<script>alert(1)</script>",
@@ -59,3 +59,21 @@ def test_posts_do_not_get_headings_or_images_but_articles_do():
     assert "<h2>" not in clean_federated_html(article)
     assert "<img" not in clean_federated_html(article)
     assert clean_editorial_html(article) == article
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("<b>Harvest</b> festival", "Harvest festival"),
+        ('<img src=x onerror="alert(1)">Title<script>alert(2)</script>', "Titlealert(2)"),
+        ("fish & chips < 5", "fish & chips < 5"),
+        (None, ""),
+        (["a list"], ""),
+    ],
+)
+def test_plain_text_keeps_no_markup(value, text):
+    assert plain_text(value, 500) == text
+
+
+def test_plain_text_is_cut_to_its_column():
+    assert plain_text("x" * 600, 500) == "x" * 500

@@ -172,6 +172,25 @@ def test_the_setting_page_switches_between_automatic_and_manual_approval(hub_cli
     assert follow_policy.approves_manually(member.username) is False
 
 
+def test_the_setting_reaches_the_members_actor_document_at_once(hub_client, site_client):
+    """Actor documents are remembered for a minute per process; the setting page forgets the member's."""
+
+    def approves_manually(site, name):
+        answer = site_client(site).get(f"/actors/{name}", HTTP_ACCEPT="application/activity+json")
+        assert answer.status_code == 200
+        return json.loads(answer.content)["manuallyApprovesFollowers"]
+
+    assert approves_manually("federation", "alice") is False  # and now remembered
+
+    hub_client.post("/settings/followers", {"policy": "manual"})
+    assert approves_manually("federation", "alice") is True
+    hub_client.post("/settings/followers", {"policy": "sometimes"})  # refused: nothing changes
+    assert approves_manually("federation", "alice") is True
+    hub_client.post("/settings/followers", {"policy": "automatic"})
+    assert approves_manually("federation", "alice") is False
+    assert approves_manually("blog", "blog") is False  # a site accepts everyone
+
+
 def test_a_bad_setting_is_refused_and_nothing_changes(hub_client, member):
     response = hub_client.post("/settings/followers", {"policy": "sometimes"})
     assert response.status_code == 400

@@ -27,7 +27,7 @@ from ..models import Boost, Follow, Like, Note, Notification, PeerActor
 from ..outbound.outbox import send_decision
 from ..peers.directory import forget_peer, guarded_fetch, lookup_or_fetch, refresh_peer
 from ..peers.discovery import fetch_object
-from ..vocabulary import ACTOR_TYPES, NOTE_TYPES, addressed, as_list, id_of
+from ..vocabulary import ACTOR_TYPES, NOTE_TYPES, addressed, as_list, http_url, id_of
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def _note_fields(obj):
         "content": clean_federated_html(obj.get("content") if isinstance(obj.get("content"), str) else ""),
         "summary": _text(obj.get("summary"), 500),
         "name": _text(obj.get("name"), 500),
-        "url": obj["url"] if isinstance(obj.get("url"), str) and len(obj["url"]) <= 500 else "",
+        "url": http_url(obj.get("url"), max_length=500) or "",
     }
 
 

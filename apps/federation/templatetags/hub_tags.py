@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from django import template
 
+from .. import vocabulary
+
 register = template.Library()
 
 
@@ -15,6 +17,20 @@ def actor_label(actor_url):
     Lists show actors we hold no row for (our site actors, a booster we never fetched) by this
     label instead of querying for each one.
     """
-    parts = urlsplit(actor_url or "")
+    try:
+        parts = urlsplit(actor_url or "")
+        host = parts.hostname
+    except ValueError:  # a malformed IPv6 host: a label, not a 500
+        return actor_url
     name = parts.path.rstrip("/").rpartition("/")[2]
-    return f"{name}@{parts.hostname}" if name and parts.hostname else actor_url
+    return f"{name}@{host}" if name and host else actor_url
+
+
+@register.filter
+def http_url(url):
+    """
+    Return ``url`` when it is an http(s) URL, else nothing: every ``href`` and ``src`` made of a
+    stored URL goes through it, so a ``javascript:`` link kept before the inbox checked URLs
+    (or by any path that forgets to) is never followed.
+    """
+    return vocabulary.http_url(url) or ""
