@@ -19,6 +19,7 @@ from django.core.cache import cache, caches
 from django.utils import timezone
 
 from ..models import PEER_FRESH_FOR, PeerActor
+from . import counting
 from .discovery import PEER_NAME, actor_url_for, fetch
 from .outcomes import ActorState, PublicKey, TransportError
 
@@ -109,13 +110,7 @@ def guarded_fetch(url, fetcher=fetch):
 def record_failure(host):
     """Count a transient failure of ``host`` (fetch or delivery); enough of them open its breaker."""
     failures_key = f"federation:breaker:failures:{host}"
-    cache.add(failures_key, 0, BREAKER_WINDOW)
-    try:
-        failures = cache.incr(failures_key)
-    except ValueError:  # expired between add and incr
-        failures = 1
-        cache.set(failures_key, failures, BREAKER_WINDOW)
-    if failures >= BREAKER_THRESHOLD:
+    if counting.hit(failures_key, BREAKER_WINDOW) >= BREAKER_THRESHOLD:
         cache.set(f"federation:breaker:open:{host}", True, BREAKER_OPEN_FOR)
         cache.delete(failures_key)
 
