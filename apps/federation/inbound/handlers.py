@@ -309,6 +309,8 @@ def fetch_announced(activity, actor_url):
     author = lookup_or_fetch(authors[0])
     if not author.ok:
         raise (FetchLater if author.transient else GaveUp)(f"fetching its author: {author.describe()}")
+    if author.id != authors[0]:
+        raise GaveUp(f"the announced object is attributed to {authors[0]}, an alias of {author.id}")
     to, cc = addressed(obj.get("to")), addressed(obj.get("cc"))
     visibility = notes.visibility_of(to, cc, notes.followers_url(author.id))
     if visibility not in (Note.Visibility.PUBLIC, Note.Visibility.UNLISTED):

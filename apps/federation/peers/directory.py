@@ -157,11 +157,17 @@ def _cache_state(targets, state, ttl):
 
 
 def _refresh(target, url):
-    """Fetch ``url`` now, store or count the outcome, cache it under ``target``, and return it with the row."""
+    """
+    Fetch ``url`` now, store or count the outcome, cache it under ``target``, and return it with the row.
+
+    A good state is stored under the actor's id, which is not ``url`` when ``url`` is an alias (a
+    profile URL, see ``discovery.fetch``); it is cached under the target, the URL and the id alike,
+    so that asking again by any of them costs no request.
+    """
     outcome = guarded_fetch(url)
     if outcome.ok:
         peer_name = target if PEER_NAME.match(target) else ""
-        row = _store(url, outcome, peer_name)
+        row = _store(outcome.id, outcome, peer_name)
         _cache_state({target, url, outcome.id}, outcome, _fresh_seconds(row))
         return outcome, row
     row = _record_failure(url, outcome)
