@@ -112,6 +112,11 @@ def record_reaction(model, note, actor_url, activity_id, *, member=None):
     return reaction, created
 
 
+def count_reply(parent):
+    """Count one more reply on ``parent``. Run it in the caller's transaction, with the reply's row."""
+    Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+
+
 def withdraw_reaction(reaction):
     """Delete a Like or Boost and take it off its note's count (never below zero)."""
     counter = reaction.counter

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from apps.federation import hub
-from apps.federation.inbound import handlers, inbox, processing
+from apps.federation.inbound import inbox, peer_notes, processing
 from apps.federation.models import APActivity, Boost, Note, Notification, PeerActor
 
 from . import peers
@@ -262,7 +262,7 @@ def test_an_unforeseen_error_while_fetching_fails_the_row_instead_of_wedging_it(
     note = ana.note()
     serve_note(httpserver, note)
     activity_id = announce(cy, note["id"])
-    monkeypatch.setattr(handlers, "_save_note", lambda *args: 1 / 0)
+    monkeypatch.setattr(peer_notes, "save_note", lambda *args: 1 / 0)
 
     assert processing.process(activity_id) == "failed"
     assert row(activity_id).error.startswith("ZeroDivisionError")

@@ -14,23 +14,9 @@ from apps.federation.models import APActivity, Boost, Follow, Like, Note, Notifi
 from .remote import RemoteActor
 
 BLOG = "http://blog.localhost/actors/blog"
-INBOX = "http://federation.localhost/inbox"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
-
-
-@pytest.fixture
-def send(ana, site_client, django_capture_on_commit_callbacks):
-    client = site_client("federation")
-
-    def post(activity, actor=None):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = (actor or ana).post(client, INBOX, activity)
-        assert response.status_code == 202, response.content
-        return APActivity.objects.get(activity_id=activity["id"])
-
-    return post
 
 
 def test_a_note_is_stored_sanitized(ana, send):
