@@ -1,7 +1,8 @@
 """
 The handler of each inbound activity type, with the owner checks of the reference:
 
-- Create only of an object attributed to the activity's actor, with an id on the actor's host;
+- Create only of an object attributed to the activity's actor, with an id on the actor's host,
+  and kept only when it concerns someone here, within the limits of ``admission``;
 - Update and Delete only of objects the actor wrote, Update(Person) only of the actor itself;
 - Accept and Reject only by the actor that was asked; Undo only of the actor's own activity.
 
@@ -22,8 +23,8 @@ from ..models import Boost, Follow, Like, Note, Notification, PeerActor
 from ..outbound.outbox import send_decision
 from ..peers.directory import forget_peer, guarded_fetch, lookup_or_fetch, refresh_peer
 from ..peers.discovery import fetch_object
-from ..vocabulary import ACTOR_TYPES, NOTE_TYPES, id_of
-from . import peer_notes
+from ..vocabulary import ACTOR_TYPES, NOTE_TYPES, addressed, id_of
+from . import admission, peer_notes
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,14 @@ def handle_create(activity, actor_url):
     visibility = peer_notes.visibility(obj, actor_url, activity)
     if visibility is None:
         raise Ignored("direct messages are not kept")
-    peer_notes.save_note(obj, actor_url, visibility, peer_notes.parent_of(obj))
+    if Note.objects.filter(object_id=object_id).exists():
+        return  # a repeat (or a note we fetched when it was boosted): kept already
+    parent = peer_notes.parent_of(obj)
+    addressees = addressed(obj.get("to")) + addressed(obj.get("cc"))
+    refusal = admission.why_not_kept(obj, actor_url, addressees, parent) or admission.over_limit(actor_url)
+    if refusal:
+        raise Ignored(refusal)
+    peer_notes.save_note(obj, actor_url, visibility, parent)
 
 
 def _updates_an_actor(activity, actor_url):
@@ -221,7 +229,7 @@ def fetch_announced(activity, actor_url):
     url = id_of(activity.get("object"))
     if not url or Note.objects.filter(object_id=url).exists():
         return
-    if not Follow.objects.filter(followee_url=actor_url, state=Follow.State.ACCEPTED).exists():
+    if not admission.followed_here(actor_url):
         raise Ignored("the object is not a note we know, and nobody here follows its booster")
     if len(url) > 500:
         raise GaveUp("the announced object's id is longer than 500 characters")
