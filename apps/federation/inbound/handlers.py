@@ -4,7 +4,8 @@ The handler of each inbound activity type, with the owner checks of the referenc
 - Create only of an object attributed to the activity's actor, with an id on the actor's host,
   and kept only when it concerns someone here, within the limits of ``admission``;
 - Update and Delete only of objects the actor wrote, Update(Person) only of the actor itself;
-- Accept and Reject only by the actor that was asked; Undo only of the actor's own activity.
+- Accept and Reject only by the actor that was asked; Undo only of the actor's own activity;
+- Announce only of a public or unlisted note: a boost must not carry a post past its audience.
 
 Handlers run inside the transaction ``processing.process`` opens for each activity; a repeat does
 nothing (rows are unique by activity or object id). What a handler declines it raises as
@@ -209,6 +210,8 @@ def handle_delete(activity, actor_url):
 
 # --- Announce and Like ---
 
+BOOSTABLE = (Note.Visibility.PUBLIC, Note.Visibility.UNLISTED)
+
 
 def _known_note(activity):
     note = peer_notes.live_note(id_of(activity.get("object")))
@@ -248,14 +251,17 @@ def fetch_announced(activity, actor_url):
     if author.id != authors[0]:
         raise GaveUp(f"the announced object is attributed to {authors[0]}, an alias of {author.id}")
     visibility = peer_notes.visibility(obj, author.id)
-    if visibility not in (Note.Visibility.PUBLIC, Note.Visibility.UNLISTED):
+    if visibility not in BOOSTABLE:
         raise Ignored("the announced note is not public: it is not shown")
     with transaction.atomic():
         peer_notes.save_note(obj, author.id, visibility, peer_notes.parent_of(obj))
 
 
 def handle_announce(activity, actor_url):
-    notes.record_reaction(Boost, _known_note(activity), actor_url, activity["id"])
+    note = _known_note(activity)
+    if note.visibility not in BOOSTABLE:  # as Mastodon: a boost must not carry a post past its audience
+        raise Ignored("the announced note is not public: a boost of it is not shown")
+    notes.record_reaction(Boost, note, actor_url, activity["id"])
 
 
 def handle_like(activity, actor_url):
