@@ -7,6 +7,8 @@ The handler of each inbound activity type, with the owner checks of the referenc
 - Accept and Reject only by the actor that was asked; Undo only of the actor's own activity;
 - Announce only of a public or unlisted note: a boost must not carry a post past its audience.
 
+What a Delete or an Undo takes away it takes off the counts it was counted on (``notes``).
+
 Handlers run inside the transaction ``processing.process`` opens for each activity; a repeat does
 nothing (rows are unique by activity or object id). What a handler declines it raises as
 ``Ignored``, kept on the row. What an activity needs from the network (the note an Announce names,
@@ -191,21 +193,30 @@ def handle_update(activity, actor_url):
     peer_notes.update_note(note, obj)
 
 
+def _delete_actor(actor_url):
+    """
+    An actor deleted itself: its notes are tombstoned (their counts taken back, see
+    ``notes.tombstone``), its likes and boosts withdrawn from the notes they counted on, its follows
+    removed and the peer forgotten.
+    """
+    notes.tombstone(Note.objects.filter(author_url=actor_url))
+    for model in (Like, Boost):
+        for reaction in model.objects.filter(actor_url=actor_url):
+            notes.withdraw_reaction(reaction)
+    Follow.objects.filter(follower_url=actor_url).delete()
+    Follow.objects.filter(followee_url=actor_url).delete()
+    peer = _peer(actor_url)
+    if peer is not None:
+        forget_peer(peer)
+
+
 def handle_delete(activity, actor_url):
     target = id_of(activity.get("object"))
     if target == actor_url:
-        Note.objects.filter(author_url=actor_url, deleted__isnull=True).update(deleted=timezone.now(), content="")
-        Follow.objects.filter(follower_url=actor_url).delete()
-        Follow.objects.filter(followee_url=actor_url).delete()
-        peer = _peer(actor_url)
-        if peer is not None:
-            forget_peer(peer)
+        _delete_actor(actor_url)
         return
-    updated = Note.objects.filter(object_id=target, author_url=actor_url, deleted__isnull=True).update(
-        deleted=timezone.now(), content="", summary="", name=""
-    )
-    if not updated:
-        raise Ignored("no note of this actor's has that id")
+    if not notes.tombstone(Note.objects.filter(object_id=target or "", author_url=actor_url)):
+        raise Ignored("no note of this actor's has that id (or it is deleted already)")
 
 
 # --- Announce and Like ---
