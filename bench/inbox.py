@@ -79,6 +79,8 @@ STUB_SERVERS = textwrap.dedent(
     DOCS = json.loads(sys.argv[1])
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # connections kept alive, as Mastodon and Takahe behind nginx keep them
+
         def do_GET(self):
             doc = DOCS.get(self.path)
             body = json.dumps(doc).encode() if doc else b"{}"

@@ -1,13 +1,18 @@
 """
 Notes as ActivityStreams objects, both ways: addressing and visibility, our rows as AS objects,
-and notifications of what happened to a member's notes or account.
+notifications of what happened to a member's notes or account, and the counts a note keeps of its
+replies, likes and boosts, kept right as they come and go.
 """
+
+from collections import Counter
 
 from django.contrib.auth import get_user_model
 from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
 
 from . import actors
-from .models import Note, Notification, PeerActor
+from .models import Boost, Like, Note, Notification, PeerActor
 from .vocabulary import PUBLIC
 
 
@@ -123,7 +128,40 @@ def record_reaction(model, note, actor_url, activity_id, *, member=None):
 
 
 def withdraw_reaction(reaction):
-    """Delete a Like or Boost and take it off its note's count (never below zero)."""
-    counter = reaction.counter
-    Note.objects.filter(pk=reaction.note_id, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
-    reaction.delete()
+    """
+    Delete a Like or Boost and take it off its note's count (never below zero), once: a second
+    withdrawal of the same row, here or in another process, finds it gone and counts nothing.
+    """
+    deleted, _by_model = type(reaction).objects.filter(pk=reaction.pk).delete()
+    if deleted:
+        counter = reaction.counter
+        Note.objects.filter(pk=reaction.note_id, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
+
+
+def count_reply(parent):
+    """Count one more reply on ``parent``. Run it in the caller's transaction, with the reply's row."""
+    Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+
+
+def tombstone(notes):
+    """
+    Tombstone the live notes of the queryset ``notes`` and take back all they counted: one reply on
+    each one's parent (never below zero), their likes and boosts (rows and counts) and the
+    notifications about them, as Mastodon removes a deleted status's favourites, reblogs and
+    notifications. Return how many were tombstoned; notes tombstoned already count nothing again.
+    Run it in a transaction: the rows are locked so that two Deletes of a note count it once.
+    """
+    rows = list(notes.filter(deleted__isnull=True).select_for_update().values_list("pk", "in_reply_to_note_id"))
+    if not rows:
+        return 0
+    pks = [pk for pk, _parent in rows]
+    Note.objects.filter(pk__in=pks).update(
+        deleted=timezone.now(), content="", summary="", name="", like_count=0, boost_count=0
+    )
+    Like.objects.filter(note_id__in=pks).delete()
+    Boost.objects.filter(note_id__in=pks).delete()
+    Notification.objects.filter(note_id__in=pks).delete()
+    replies = Counter(parent for _pk, parent in rows if parent is not None)
+    for parent, count in replies.items():
+        Note.objects.filter(pk=parent).update(reply_count=Greatest(F("reply_count") - count, 0))
+    return len(rows)

@@ -2,10 +2,14 @@ import pytest
 from django.db import connection
 
 from apps.federation.inbound import processing
+from apps.federation.models import APActivity
 from apps.federation.signing.keys import generate_keypair
 
+from .hubdata import follow_row
 from .peers import compact_doc, serve
 from .remote import RemoteActor
+
+SHARED_INBOX = "http://federation.localhost/inbox"
 
 
 def pytest_runtest_setup(item):
@@ -70,6 +74,29 @@ def ana(private_allowed, httpserver):
     actor = RemoteActor(httpserver).serve()
     httpserver.expect_request("/inbox", method="POST").respond_with_data("", status=202)
     return actor
+
+
+@pytest.fixture
+def send(ana, site_client, django_capture_on_commit_callbacks):
+    """
+    Return ``send(activity, actor=ana)``: POST the activity signed to our shared inbox, have it
+    processed (tasks must run in process, ``eager_tasks``), and return its ``APActivity`` row.
+    """
+    client = site_client("federation")
+
+    def post(activity, actor=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = (actor or ana).post(client, SHARED_INBOX, activity)
+        assert response.status_code == 202, response.content
+        return APActivity.objects.get(activity_id=activity["id"])
+
+    return post
+
+
+@pytest.fixture
+def followed(ana, member):
+    """The member follows ``ana`` (accepted), so that her notes concern someone here and are kept."""
+    return follow_row(member, ana.id)
 
 
 @pytest.fixture

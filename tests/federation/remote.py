@@ -85,20 +85,32 @@ class RemoteActor:
 
     def headers(self, url, body, *, key_id=None, private_pem=None, now=None):
         """Return the signed headers for POSTing ``body`` to ``url`` (as the test client's extra)."""
-        signed = signatures.sign(
-            "POST",
-            url,
-            key_id=key_id or self.key_id,
-            private_key_pem=private_pem or self.private_pem,
-            body=body,
-            headers={"Content-Type": ACTIVITY_JSON},
-            now=now,
-        )
-        return {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in signed.items() if name != "Host"}
+        key_id, private_pem = key_id or self.key_id, private_pem or self.private_pem
+        return signed_headers(url, body, key_id=key_id, private_pem=private_pem, now=now)
 
-    def post(self, client, url, activity, **sign_kwargs):
+    def post(self, client, url, activity, *, key_id=None, private_pem=None, now=None):
         """POST ``activity`` signed to our inbox at ``url`` through the Django test ``client``."""
-        body = activity if isinstance(activity, bytes) else json.dumps(activity).encode()
-        extra = self.headers(url, body, **sign_kwargs)
-        extra.pop("HTTP_CONTENT_TYPE", None)
-        return client.post(urlsplit(url).path, body, content_type=ACTIVITY_JSON, **extra)
+        key_id, private_pem = key_id or self.key_id, private_pem or self.private_pem
+        return signed_post(client, url, activity, key_id=key_id, private_pem=private_pem, now=now)
+
+
+def signed_headers(url, body, *, key_id, private_pem, now=None):
+    """Return the headers signing a POST of ``body`` to ``url`` with ``key_id``, as the test client's extra."""
+    signed = signatures.sign(
+        "POST",
+        url,
+        key_id=key_id,
+        private_key_pem=private_pem,
+        body=body,
+        headers={"Content-Type": ACTIVITY_JSON},
+        now=now,
+    )
+    return {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in signed.items() if name != "Host"}
+
+
+def signed_post(client, url, activity, *, key_id, private_pem=PRIVATE_PEM, now=None):
+    """POST ``activity`` (a dict, or the bytes of a body) signed with ``key_id`` to our inbox at ``url``."""
+    body = activity if isinstance(activity, bytes) else json.dumps(activity).encode()
+    extra = signed_headers(url, body, key_id=key_id, private_pem=private_pem, now=now)
+    extra.pop("HTTP_CONTENT_TYPE", None)
+    return client.post(urlsplit(url).path, body, content_type=ACTIVITY_JSON, **extra)

@@ -13,9 +13,10 @@ import pytest
 from django.utils import timezone
 
 from apps.federation import hub
-from apps.federation.inbound import handlers, inbox, processing
+from apps.federation.inbound import inbox, peer_notes, processing
 from apps.federation.models import APActivity, Boost, Note, Notification, PeerActor
 
+from . import peers
 from .hubdata import follow_row
 from .remote import ACTIVITY_JSON, RemoteActor
 
@@ -261,7 +262,7 @@ def test_an_unforeseen_error_while_fetching_fails_the_row_instead_of_wedging_it(
     note = ana.note()
     serve_note(httpserver, note)
     activity_id = announce(cy, note["id"])
-    monkeypatch.setattr(handlers, "_save_note", lambda *args: 1 / 0)
+    monkeypatch.setattr(peer_notes, "save_note", lambda *args: 1 / 0)
 
     assert processing.process(activity_id) == "failed"
     assert row(activity_id).error.startswith("ZeroDivisionError")
@@ -280,3 +281,17 @@ def test_the_sweep_leaves_a_waiting_row_to_its_backoff_and_takes_up_one_left_too
 
     APActivity.objects.filter(activity_id=activity_id).update(processed_at=timezone.now() - timedelta(minutes=20))
     assert tasks.sweep_activities()["inbound"] == 1  # that task was lost: the sweep takes it up
+
+
+def test_a_note_attributed_to_an_alias_of_its_author_gives_up(ana, cy, httpserver):
+    """The author's profile URL leads to the author (discovery follows one alias), but a note names its author by id."""
+    profile = httpserver.url_for("/@ana")
+    peers.serve(httpserver, "/@ana", peers.mastodon_doc(ana.id, preferredUsername="ana"), ACTIVITY_JSON)
+    note = ana.note(attributedTo=profile)
+    serve_note(httpserver, note)
+
+    activity_id = announce(cy, note["id"])
+
+    assert processing.process(activity_id) == "failed"
+    assert row(activity_id).error == f"the announced object is attributed to {profile}, an alias of {ana.id}"
+    assert not Note.objects.exists()

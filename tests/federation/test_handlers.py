@@ -14,25 +14,12 @@ from apps.federation.models import APActivity, Boost, Follow, Like, Note, Notifi
 from .remote import RemoteActor
 
 BLOG = "http://blog.localhost/actors/blog"
-INBOX = "http://federation.localhost/inbox"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 
-@pytest.fixture
-def send(ana, site_client, django_capture_on_commit_callbacks):
-    client = site_client("federation")
-
-    def post(activity, actor=None):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = (actor or ana).post(client, INBOX, activity)
-        assert response.status_code == 202, response.content
-        return APActivity.objects.get(activity_id=activity["id"])
-
-    return post
-
-
+@pytest.mark.usefixtures("followed")
 def test_a_note_is_stored_sanitized(ana, send):
     note = ana.note(
         '<p onclick="x()">Hi <script>alert(1)</script><a href="javascript:alert(1)">a</a>'
@@ -51,6 +38,7 @@ def test_a_note_is_stored_sanitized(ana, send):
     assert stored.author_peer == PeerActor.objects.get(actor_url=ana.id)
 
 
+@pytest.mark.usefixtures("followed")
 @pytest.mark.parametrize(
     ("to", "cc", "visibility"),
     [
@@ -73,6 +61,7 @@ def test_compacted_addressing_is_understood(ana, send, to, cc, visibility):
     assert Note.objects.get(object_id=note["id"]).visibility == visibility
 
 
+@pytest.mark.usefixtures("followed")
 def test_direct_messages_are_not_kept(ana, send):
     note = {**ana.note(), "to": [BLOG], "cc": []}
 
@@ -80,6 +69,7 @@ def test_direct_messages_are_not_kept(ana, send):
     assert not Note.objects.exists()
 
 
+@pytest.mark.usefixtures("followed")
 @pytest.mark.parametrize(
     "forgery",
     [
@@ -99,6 +89,7 @@ def test_create_of_an_object_not_the_actors_own_is_ignored(ana, send, forgery):
     assert not Note.objects.exists()
 
 
+@pytest.mark.usefixtures("followed")
 def test_update_and_delete_only_by_the_author(ana, send, httpserver):
     note = ana.note("<p>first</p>")
     send(ana.activity("Create", note))
@@ -129,6 +120,7 @@ def test_update_person_refreshes_the_cached_peer_only_for_the_signer(ana, send, 
     assert send(bob.activity("Update", {"id": ana.id, "type": "Person"}), bob).state == "ignored"
 
 
+@pytest.mark.usefixtures("followed")
 def test_a_known_actors_self_delete_removes_its_notes_and_follows(ana, send):
     send(ana.activity("Follow", BLOG))
     send(ana.activity("Create", ana.note()))
@@ -240,6 +232,7 @@ def test_unknown_activity_types_are_ignored_with_a_reason(ana, send):
     assert "Block" in row.error
 
 
+@pytest.mark.usefixtures("followed")
 def test_an_odd_payload_fails_its_row_without_wedging_the_queue(ana, send):
     row = send(ana.activity("Create", {**ana.note(), "published": {"not": "a date"}, "inReplyTo": 12}))
 

@@ -1,9 +1,13 @@
 """
 The handler of each inbound activity type, with the owner checks of the reference:
 
-- Create only of an object attributed to the activity's actor, with an id on the actor's host;
+- Create only of an object attributed to the activity's actor, with an id on the actor's host,
+  and kept only when it concerns someone here, within the limits of ``admission``;
 - Update and Delete only of objects the actor wrote, Update(Person) only of the actor itself;
-- Accept and Reject only by the actor that was asked; Undo only of the actor's own activity.
+- Accept and Reject only by the actor that was asked; Undo only of the actor's own activity;
+- Announce only of a public or unlisted note: a boost must not carry a post past its audience.
+
+What a Delete or an Undo takes away it takes off the counts it was counted on (``notes``).
 
 Handlers run inside the transaction ``processing.process`` opens for each activity; a repeat does
 nothing (rows are unique by activity or object id). What a handler declines it raises as
@@ -15,19 +19,15 @@ import logging
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from django.utils.html import strip_tags
-
-from apps.core.sanitize import clean_federated_html
 
 from .. import actors, follow_policy, notes
 from ..models import Boost, Follow, Like, Note, Notification, PeerActor
 from ..outbound.outbox import send_decision
 from ..peers.directory import forget_peer, guarded_fetch, lookup_or_fetch, refresh_peer
 from ..peers.discovery import fetch_object
-from ..vocabulary import ACTOR_TYPES, NOTE_TYPES, addressed, as_list, http_url, id_of
+from ..vocabulary import ACTOR_TYPES, NOTE_TYPES, addressed, id_of
+from . import admission, peer_notes
 
 log = logging.getLogger(__name__)
 
@@ -137,82 +137,28 @@ def handle_undo(activity, actor_url):
 # --- Create, Update, Delete of notes and articles ---
 
 
-def _attributed_to(obj):
-    return [id_of(item) for item in as_list(obj.get("attributedTo")) if id_of(item)]
-
-
-def _datetime(value):
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    return parsed if parsed is not None and parsed.tzinfo is not None else None
-
-
-def _text(value, limit):
-    return strip_tags(value)[:limit] if isinstance(value, str) else ""
-
-
-def _note_fields(obj):
-    return {
-        "kind": obj["type"],
-        "content": clean_federated_html(obj.get("content") if isinstance(obj.get("content"), str) else ""),
-        "summary": _text(obj.get("summary"), 500),
-        "name": _text(obj.get("name"), 500),
-        "url": http_url(obj.get("url"), max_length=500) or "",
-    }
-
-
-def _save_note(obj, author_url, visibility):
-    """
-    Store a peer's Note/Article (checked by the caller) as its author's Create brings it: the reply
-    linked and counted, our members replied to or mentioned notified. Return the ``Note``, new or not.
-    """
-    reply_to = id_of(obj.get("inReplyTo")) or ""
-    parent = Note.objects.filter(object_id=reply_to).first() if reply_to else None
-    note, created = Note.objects.get_or_create(
-        object_id=id_of(obj),
-        defaults={
-            **_note_fields(obj),
-            "author_url": author_url,
-            "author_peer": _peer(author_url),
-            "visibility": visibility,
-            "in_reply_to": reply_to if len(reply_to) <= 500 else "",
-            "in_reply_to_note": parent,
-            "published": _datetime(obj.get("published")) or timezone.now(),
-        },
-    )
-    if not created:
-        return note
-    notified = set()
-    if parent is not None:
-        Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
-        if parent.author_member_id:
-            notes.notify(parent.author_member, Notification.Kind.REPLY, author_url, note=note)
-            notified.add(parent.author_member_id)
-    for tag in as_list(obj.get("tag")):
-        if isinstance(tag, dict) and tag.get("type") == "Mention":
-            member = notes.member_of(tag.get("href"))
-            if member is not None and member.pk not in notified:
-                notes.notify(member, Notification.Kind.MENTION, author_url, note=note)
-                notified.add(member.pk)
-    return note
-
-
 def handle_create(activity, actor_url):
     obj = activity.get("object")
     if not isinstance(obj, dict):
         raise Ignored("only embedded objects are created (the object was given by id)")
     if obj.get("type") not in NOTE_TYPES:
-        raise Ignored(f"{obj.get('type')} objects are not kept")
+        raise Ignored(f"{str(obj.get('type'))[:40]} objects are not kept")
     object_id = id_of(obj)
     if not object_id or len(object_id) > 500 or urlsplit(object_id).hostname != urlsplit(actor_url).hostname:
         raise Ignored("the object's id is not on its actor's host")
-    if _attributed_to(obj) != [actor_url]:
+    if peer_notes.attributed_to(obj) != [actor_url]:
         raise Ignored("the object is not attributed to the activity's actor")
-    to, cc = addressed(obj.get("to")), addressed(obj.get("cc"))
-    to, cc = to or addressed(activity.get("to")), cc or addressed(activity.get("cc"))
-    visibility = notes.visibility_of(to, cc, notes.followers_url(actor_url))
+    visibility = peer_notes.visibility(obj, actor_url, activity)
     if visibility is None:
         raise Ignored("direct messages are not kept")
-    _save_note(obj, actor_url, visibility)
+    if Note.objects.filter(object_id=object_id).exists():
+        return  # a repeat (or a note we fetched when it was boosted): kept already
+    parent = peer_notes.parent_of(obj)
+    addressees = addressed(obj.get("to")) + addressed(obj.get("cc"))
+    refusal = admission.why_not_kept(obj, actor_url, addressees, parent) or admission.over_limit(actor_url)
+    if refusal:
+        raise Ignored(refusal)
+    peer_notes.save_note(obj, actor_url, visibility, parent)
 
 
 def _updates_an_actor(activity, actor_url):
@@ -244,41 +190,45 @@ def handle_update(activity, actor_url):
     note = Note.objects.filter(object_id=id_of(obj), author_url=actor_url, deleted__isnull=True).first()
     if note is None:
         raise Ignored("no note of this actor's has that id")
-    for field, value in _note_fields(obj).items():
-        setattr(note, field, value)
-    note.updated = _datetime(obj.get("updated")) or timezone.now()
-    note.save()
+    peer_notes.update_note(note, obj)
+
+
+def _delete_actor(actor_url):
+    """
+    An actor deleted itself: its notes are tombstoned (their counts taken back, see
+    ``notes.tombstone``), its likes and boosts withdrawn from the notes they counted on, its follows
+    removed and the peer forgotten.
+    """
+    notes.tombstone(Note.objects.filter(author_url=actor_url))
+    for model in (Like, Boost):
+        for reaction in model.objects.filter(actor_url=actor_url):
+            notes.withdraw_reaction(reaction)
+    Follow.objects.filter(follower_url=actor_url).delete()
+    Follow.objects.filter(followee_url=actor_url).delete()
+    peer = _peer(actor_url)
+    if peer is not None:
+        forget_peer(peer)
 
 
 def handle_delete(activity, actor_url):
     target = id_of(activity.get("object"))
     if target == actor_url:
-        Note.objects.filter(author_url=actor_url, deleted__isnull=True).update(deleted=timezone.now(), content="")
-        Follow.objects.filter(follower_url=actor_url).delete()
-        Follow.objects.filter(followee_url=actor_url).delete()
-        peer = _peer(actor_url)
-        if peer is not None:
-            forget_peer(peer)
+        _delete_actor(actor_url)
         return
-    updated = Note.objects.filter(object_id=target, author_url=actor_url, deleted__isnull=True).update(
-        deleted=timezone.now(), content="", summary="", name=""
-    )
-    if not updated:
-        raise Ignored("no note of this actor's has that id")
+    if not notes.tombstone(Note.objects.filter(object_id=target or "", author_url=actor_url)):
+        raise Ignored("no note of this actor's has that id (or it is deleted already)")
 
 
 # --- Announce and Like ---
 
+BOOSTABLE = (Note.Visibility.PUBLIC, Note.Visibility.UNLISTED)
+
 
 def _known_note(activity):
-    note = Note.objects.filter(object_id=id_of(activity.get("object")) or "", deleted__isnull=True).first()
+    note = peer_notes.live_note(id_of(activity.get("object")))
     if note is None:
         raise Ignored("the object is not a note we know")
     return note
-
-
-def _react(model, activity, actor_url):
-    notes.record_reaction(model, _known_note(activity), actor_url, activity["id"])
 
 
 def fetch_announced(activity, actor_url):
@@ -293,7 +243,7 @@ def fetch_announced(activity, actor_url):
     url = id_of(activity.get("object"))
     if not url or Note.objects.filter(object_id=url).exists():
         return
-    if not Follow.objects.filter(followee_url=actor_url, state=Follow.State.ACCEPTED).exists():
+    if not admission.followed_here(actor_url):
         raise Ignored("the object is not a note we know, and nobody here follows its booster")
     if len(url) > 500:
         raise GaveUp("the announced object's id is longer than 500 characters")
@@ -303,26 +253,30 @@ def fetch_announced(activity, actor_url):
     obj = fetched.document
     if obj.get("type") not in NOTE_TYPES:
         raise GaveUp(f"the announced object is a {str(obj.get('type'))[:40]}, not a Note or Article")
-    authors = _attributed_to(obj)
+    authors = peer_notes.attributed_to(obj)
     if len(authors) != 1 or urlsplit(authors[0]).hostname != urlsplit(fetched.id).hostname:
         raise GaveUp("the announced object is not attributed to one actor on its own host")
     author = lookup_or_fetch(authors[0])
     if not author.ok:
         raise (FetchLater if author.transient else GaveUp)(f"fetching its author: {author.describe()}")
-    to, cc = addressed(obj.get("to")), addressed(obj.get("cc"))
-    visibility = notes.visibility_of(to, cc, notes.followers_url(author.id))
-    if visibility not in (Note.Visibility.PUBLIC, Note.Visibility.UNLISTED):
+    if author.id != authors[0]:
+        raise GaveUp(f"the announced object is attributed to {authors[0]}, an alias of {author.id}")
+    visibility = peer_notes.visibility(obj, author.id)
+    if visibility not in BOOSTABLE:
         raise Ignored("the announced note is not public: it is not shown")
     with transaction.atomic():
-        _save_note(obj, author.id, visibility)
+        peer_notes.save_note(obj, author.id, visibility, peer_notes.parent_of(obj))
 
 
 def handle_announce(activity, actor_url):
-    _react(Boost, activity, actor_url)
+    note = _known_note(activity)
+    if note.visibility not in BOOSTABLE:  # as Mastodon: a boost must not carry a post past its audience
+        raise Ignored("the announced note is not public: a boost of it is not shown")
+    notes.record_reaction(Boost, note, actor_url, activity["id"])
 
 
 def handle_like(activity, actor_url):
-    _react(Like, activity, actor_url)
+    notes.record_reaction(Like, _known_note(activity), actor_url, activity["id"])
 
 
 # Run before the handler, outside its transaction: the network is slow, locks should not wait on it.

@@ -116,6 +116,8 @@ def _unavailable(state):
 
 def _check(params, signed, actor_url, state):
     """Return None when the signature verifies with ``state``'s key ``params.key_id``, else the ``Refused``."""
+    if state.id != actor_url:  # an alias (a profile URL) names the actor for people, never in activities
+        return _refuse(401, "actor_not_id", f"{actor_url} is an alias of the actor {state.id}: name it by its id.")
     key = state.key(params.key_id)
     if key is None:
         return _refuse(401, "key_not_actors", f"The key {params.key_id} is not a key of the actor {actor_url}.")

@@ -19,6 +19,7 @@ from django.core.cache import cache, caches
 from django.utils import timezone
 
 from ..models import PEER_FRESH_FOR, PeerActor
+from . import counting
 from .discovery import PEER_NAME, actor_url_for, fetch
 from .outcomes import ActorState, PublicKey, TransportError
 
@@ -109,13 +110,7 @@ def guarded_fetch(url, fetcher=fetch):
 def record_failure(host):
     """Count a transient failure of ``host`` (fetch or delivery); enough of them open its breaker."""
     failures_key = f"federation:breaker:failures:{host}"
-    cache.add(failures_key, 0, BREAKER_WINDOW)
-    try:
-        failures = cache.incr(failures_key)
-    except ValueError:  # expired between add and incr
-        failures = 1
-        cache.set(failures_key, failures, BREAKER_WINDOW)
-    if failures >= BREAKER_THRESHOLD:
+    if counting.hit(failures_key, BREAKER_WINDOW) >= BREAKER_THRESHOLD:
         cache.set(f"federation:breaker:open:{host}", True, BREAKER_OPEN_FOR)
         cache.delete(failures_key)
 
@@ -162,11 +157,17 @@ def _cache_state(targets, state, ttl):
 
 
 def _refresh(target, url):
-    """Fetch ``url`` now, store or count the outcome, cache it under ``target``, and return it with the row."""
+    """
+    Fetch ``url`` now, store or count the outcome, cache it under ``target``, and return it with the row.
+
+    A good state is stored under the actor's id, which is not ``url`` when ``url`` is an alias (a
+    profile URL, see ``discovery.fetch``); it is cached under the target, the URL and the id alike,
+    so that asking again by any of them costs no request.
+    """
     outcome = guarded_fetch(url)
     if outcome.ok:
         peer_name = target if PEER_NAME.match(target) else ""
-        row = _store(url, outcome, peer_name)
+        row = _store(outcome.id, outcome, peer_name)
         _cache_state({target, url, outcome.id}, outcome, _fresh_seconds(row))
         return outcome, row
     row = _record_failure(url, outcome)

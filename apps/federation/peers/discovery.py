@@ -99,8 +99,16 @@ def _webfinger(user, host):
 
 
 def fetch(url):
-    """GET the actor document at ``url`` and return its ``ActorState`` or the reason there is none."""
-    return _fetch_json(url, ACCEPT, _actor_reader, BadActorDoc)
+    """
+    GET the actor document at ``url`` and return its ``ActorState`` or the reason there is none.
+
+    ``url`` may be an alias of the actor on its own host, such as the profile URL a browser shows
+    (``https://takahe.example/@bob/`` for ``https://takahe.example/@bob@takahe.example/``): when
+    the document's ``id`` is another URL on the same host, the document at that id is fetched and
+    used if its own ``id`` is that URL (Mastodon's rule; one alias, never a chain). The state's
+    ``id`` is then the actor's real id, not ``url``.
+    """
+    return _fetch_json(url, ACCEPT, _actor_reader, BadActorDoc, follow_alias=True)
 
 
 def fetch_object(url):
@@ -112,12 +120,15 @@ def fetch_object(url):
     return _fetch_json(url, OBJECT_ACCEPT, _object_reader, BadObject)
 
 
-def _fetch_json(url, accept, reader_for, bad):
+def _fetch_json(url, accept, reader_for, bad, *, follow_alias=False, alias=None):
     """
     GET ``url`` through the one outbound client (its address checks and limits; same-host redirects
     only) and return what ``reader_for(answer)(id, document)`` makes of the JSON object, once its
     ``id`` is checked to be the URL asked for; a failure is an outcome, ``bad(url, reason)`` for a
     document failing a check. Nothing a peer can do raises.
+
+    With ``follow_alias``, a document whose ``id`` is another URL on ``url``'s host sends the fetch
+    on to that id, once (``alias`` is then the URL first asked, for the reason of a refusal).
     """
     try:
         answer = http.get(url, headers={"Accept": accept}, same_host_redirects=True)
@@ -135,10 +146,29 @@ def _fetch_json(url, accept, reader_for, bad):
         document_id = document.get("id")
         # The id must be the URL asked for; a same-host redirect (the client refuses others) may move it.
         if document_id not in (url, answer.url):
-            raise _Invalid(f"its id {document_id!r} is not the URL fetched ({url})")
+            if follow_alias and _same_origin(document_id, url):
+                return _fetch_json(document_id, accept, reader_for, bad, alias=url)
+            raise _Invalid(_not_its_id(document_id, url, alias))
         return reader(document_id, document)
     except _Invalid as exc:
-        return bad(url, str(exc))
+        return bad(alias or url, str(exc))
+
+
+def _same_origin(document_id, url):
+    """Whether ``document_id`` is an http(s) URL on the scheme, host and port of ``url``."""
+    if not isinstance(document_id, str):
+        return False
+    theirs, ours = urlsplit(document_id), urlsplit(url)
+    return theirs.scheme in ("http", "https") and (theirs.scheme, theirs.netloc.lower()) == (
+        ours.scheme,
+        ours.netloc.lower(),
+    )
+
+
+def _not_its_id(document_id, url, alias):
+    if alias is None:
+        return f"its id {document_id!r} is not the URL fetched ({url})"
+    return f"{alias} is an alias of {url}, whose id {document_id!r} is not the URL fetched either (no chains)"
 
 
 def is_activitystreams(answer):
