@@ -475,6 +475,16 @@ if not isinstance(ROSEASH_FEDERATION_PEERS, dict):
 ROSEASH_FEDERATION_PEER_RESOLVER = os.environ.get("ROSEASH_FEDERATION_PEER_RESOLVER", "")
 # Let outbound requests reach loopback and private addresses: development and tests only.
 ROSEASH_FEDERATION_ALLOW_PRIVATE = env_bool("ROSEASH_FEDERATION_ALLOW_PRIVATE")
+# Seconds an inbox POST may spend fetching its unknown signer's actor, every request included: a
+# web thread is held that long at most by a slow or dripping peer (the peer retries later).
+try:
+    ROSEASH_INBOX_FETCH_SECONDS = float(os.environ.get("ROSEASH_INBOX_FETCH_SECONDS", "") or 10)
+except ValueError as exc:
+    raise ImproperlyConfigured("ROSEASH_INBOX_FETCH_SECONDS must be a number of seconds, e.g. 10.") from exc
+if not 0 < ROSEASH_INBOX_FETCH_SECONDS <= 30:
+    raise ImproperlyConfigured(
+        "ROSEASH_INBOX_FETCH_SECONDS must be more than 0 and at most 30 (the client's deadline)."
+    )
 # A PEM file of the certificate authorities outbound HTTPS trusts, in place of the built-in set
 # (certifi): for peers or an internal address behind the cooperative's own CA. The variables other
 # tools read for the same purpose apply when it is unset. Empty: the built-in set.

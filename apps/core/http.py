@@ -28,6 +28,7 @@ opened; each exchange puts it under its own watchdog when it takes it from the p
 import ipaddress
 import socket
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -52,6 +53,7 @@ __all__ = [
     "address_refusal",
     "get",
     "request",
+    "within",
 ]
 
 CONNECT_TIMEOUT = 5
@@ -273,9 +275,13 @@ class _ResolvingAdapter(HTTPAdapter):
 
 
 class _ThreadState(threading.local):
-    """This thread's two sessions (their pools keep connections alive) and its exchange's watchdog."""
+    """
+    This thread's two sessions (their pools keep connections alive), its exchange's watchdog, and
+    the deadline a caller set on a whole block of requests (``within``).
+    """
 
     watchdog = None
+    budget = None
 
     def __init__(self):
         self.sessions = {}
@@ -313,6 +319,25 @@ def _same_host(a, b):
     return urlsplit(a).netloc.lower() == urlsplit(b).netloc.lower()
 
 
+@contextmanager
+def within(seconds):
+    """
+    Make every request this thread sends inside the block end by ``seconds`` from now, together.
+
+    For a caller that must answer its own client soon whatever it fetches on the way: the inbox
+    fetching an unknown signer's actor inside the POST (WebFinger, an alias hop and redirects
+    included) shares one budget, so a slow peer cannot keep a web thread past it. A tighter
+    enclosing budget stays in force.
+    """
+    previous = _current.budget
+    if previous is None or previous.remaining() > seconds:
+        _current.budget = Deadline(seconds)
+    try:
+        yield
+    finally:
+        _current.budget = previous
+
+
 def request(
     method,
     url,
@@ -331,9 +356,11 @@ def request(
     the limits; ``DeadlineExceeded`` when the request, redirects included, took more than
     ``deadline`` seconds. Redirects are followed only for GET and HEAD; with ``same_host_redirects``
     a redirect to another host is refused rather than followed. Any status is a ``Response``: the
-    caller decides what a 404 means.
+    caller decides what a 404 means. Inside ``within``, the block's deadline applies when it is sooner.
     """
     cutoff = Deadline(deadline)
+    if _current.budget is not None and _current.budget.at < cutoff.at:
+        cutoff = _current.budget
     allow_private = settings.ROSEASH_FEDERATION_ALLOW_PRIVATE
     redirects = []
     current = url

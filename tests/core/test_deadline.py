@@ -17,49 +17,10 @@ from werkzeug import Response
 
 from apps.core import http
 from apps.core.deadline import Deadline, Watchdog
+from tests.dripping import DRIP_EVERY, GIVE_UP, dripping_server
 
 DEADLINE = 0.5
 SLACK = 0.5  # thread scheduling on a busy machine, not part of what is measured
-DRIP_EVERY = 0.05
-GIVE_UP = 5
-
-
-@contextmanager
-def dripping_server(prefix, drip):
-    """
-    Serve on loopback: send ``prefix`` to each connection, then ``drip`` every ``DRIP_EVERY``
-    seconds (nothing at all when ``drip`` is empty), never finishing the answer.
-    """
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    stopped = threading.Event()
-
-    def answer(connection):
-        with connection:
-            give_up = time.monotonic() + GIVE_UP
-            try:
-                connection.sendall(prefix)
-                while not stopped.wait(DRIP_EVERY) and time.monotonic() < give_up:
-                    connection.sendall(drip)
-            except OSError:  # the client hung up: what the deadline is for
-                return
-
-    def accept():
-        while not stopped.is_set():
-            try:
-                connection, _address = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=answer, args=(connection,), daemon=True).start()
-
-    acceptor = threading.Thread(target=accept, daemon=True)
-    acceptor.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stopped.set()
-        acceptor.join()
-        listener.close()
 
 
 @contextmanager
@@ -238,3 +199,26 @@ def test_a_kept_alive_connection_is_under_the_next_requests_deadline(private_all
             http.get(f"http://127.0.0.1:{port}/slow", deadline=DEADLINE)
 
     assert len(opened) == 1  # the slow answer came on the connection kept from the first
+
+
+def test_requests_within_a_block_share_its_deadline(private_allowed, httpserver):
+    httpserver.expect_request("/quick").respond_with_data("ok")
+    with dripping_server(OK_HEAD, b"x") as port:
+        started = time.monotonic()
+        with http.within(DEADLINE):
+            assert http.get(httpserver.url_for("/quick")).content == b"ok"  # the default 30 s is not used
+            with pytest.raises(http.DeadlineExceeded):
+                http.get(f"http://127.0.0.1:{port}/")
+        assert time.monotonic() - started < DEADLINE + SLACK
+
+        # Outside the block the request's own deadline applies again.
+        with cut_at_the_deadline():
+            http.get(f"http://127.0.0.1:{port}/", deadline=DEADLINE)
+
+
+def test_a_looser_inner_block_keeps_the_outer_deadline(private_allowed):
+    with dripping_server(OK_HEAD, b"x") as port:
+        started = time.monotonic()
+        with http.within(DEADLINE), http.within(DEADLINE * 10), pytest.raises(http.DeadlineExceeded):
+            http.get(f"http://127.0.0.1:{port}/")
+        assert time.monotonic() - started < DEADLINE + SLACK

@@ -7,6 +7,7 @@ test client to our inboxes. Tasks run eagerly, on commit.
 
 import json
 import select
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -16,9 +17,10 @@ import pytest
 from apps.federation.models import APActivity, Follow, PeerActor
 from apps.federation.peers import directory as peer_cache
 from apps.federation.signing import keys, signatures
+from tests.dripping import dripping_server
 
 from .peers import PEM, wait_until_answered
-from .remote import ACTIVITY_JSON, RemoteActor
+from .remote import ACTIVITY_JSON, RemoteActor, signed_post
 
 BLOG_INBOX = "http://blog.localhost/actors/blog/inbox"
 SHARED_INBOX = "http://federation.localhost/inbox"
@@ -377,4 +379,21 @@ def test_a_signer_whose_actor_document_no_database_can_hold_is_refused_with_401(
 
     assert response.status_code == 401
     assert json.loads(response.content)["error"] == "actor_unavailable"
+    assert not APActivity.objects.exists()
+
+
+def test_a_signer_whose_server_drips_is_refused_within_the_inbox_budget(blog, settings, private_allowed):
+    """A peer answering a byte at a time holds the POST (a web thread) for the budget, no longer."""
+    settings.ROSEASH_INBOX_FETCH_SECONDS = 0.5
+    with dripping_server(b"HTTP/1.1 200 OK\r\n", b"X") as port:
+        actor = f"http://127.0.0.1:{port}/users/slow"
+        follow = {"id": f"{actor}/follows/1", "type": "Follow", "actor": actor, "object": BLOG_ACTOR}
+        started = time.monotonic()
+
+        response = signed_post(blog, BLOG_INBOX, follow, key_id=f"{actor}#main-key")
+
+    assert time.monotonic() - started < 0.5 + 0.5
+    assert response.status_code == 401
+    assert response.json()["error"] == "actor_unavailable"
+    assert "deadline" in response.json()["message"]
     assert not APActivity.objects.exists()

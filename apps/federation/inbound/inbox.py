@@ -13,9 +13,11 @@ processing queued on commit. Whatever a peer sends is either stored or refused w
 import json
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DataError, transaction
 
+from apps.core import http
 from apps.core.errors import RoseAshError
 
 from .. import actors
@@ -173,7 +175,8 @@ def receive(post):
         return
     if _is_ours(actor_url):
         raise _refuse(401, "actor_local", "Activities of our own actors are not received from outside.")
-    refusal = _verify_with_actor(params, post, actor_url)
+    with http.within(settings.ROSEASH_INBOX_FETCH_SECONDS):  # a dripping peer holds this thread no longer
+        refusal = _verify_with_actor(params, post, actor_url)
     if refusal:
         raise refusal
     store(activity, actor_url, post.body.decode())
