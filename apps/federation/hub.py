@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.html import escape, linebreaks, urlize
@@ -233,7 +233,7 @@ def compose_note(member, content, *, summary="", visibility="public", in_reply_t
             obj["tag"] = tags
             obj["cc"] = obj["cc"] + sorted({tag["href"] for tag in tags})
         if parent is not None:
-            Note.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+            notes.count_reply(parent)
             notes.notify(parent.author_member, Notification.Kind.REPLY, me, note=note)
         for url in set(mentions.values()):
             mentioned = notes.member_of(url)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from apps.core.sanitize import clean_federated_html, plain_text
 
-from . import actors
+from . import actors, notes
 from .models import Note
 from .notes import as_object
 from .outbound.outbox import emit, new_id
@@ -120,12 +120,11 @@ def update(obj):
 def delete(obj):
     """Federate the removal of a published object: tombstone its ``Note`` and send a Delete."""
     with transaction.atomic():
-        note = Note.objects.select_for_update().filter(source=_source(obj), deleted__isnull=True).first()
-        if note is None:
+        note = Note.objects.filter(source=_source(obj), deleted__isnull=True).first()
+        # Tombstoned as a peer's deleted note is: its likes, boosts and their notifications go too.
+        if note is None or not notes.tombstone(Note.objects.filter(pk=note.pk)):
             return None
-        note.deleted = timezone.now()
-        note.content = note.name = note.summary = ""
-        note.save()
+        note.refresh_from_db()
         emit(note.author_url, "Delete", {"id": note.object_id, "type": "Tombstone"}, to=[PUBLIC], to_followers=True)
     return note
 

@@ -10,7 +10,7 @@ from celery.result import allow_join_result
 from django.db import IntegrityError, connection, transaction
 
 from apps.federation import hub, services
-from apps.federation.models import APActivity, Follow, Note
+from apps.federation.models import APActivity, Boost, Follow, Like, Note
 
 BLOG = "http://blog.localhost/actors/blog"
 ACTIVITY_JSON = "application/activity+json"
@@ -55,6 +55,19 @@ def test_publish_update_delete_send_create_update_delete_to_the_site_actors_foll
     sent = list(APActivity.objects.outbound().order_by("pk").values_list("type", "actor_url", "to_followers"))
     assert sent == [("Create", BLOG, True), ("Update", BLOG, True), ("Delete", BLOG, True)]
     assert Note.objects.get().deleted is not None
+
+
+def test_deleting_a_published_post_takes_back_its_likes_boosts_and_their_notifications(member):
+    note = services.publish(Post(3, "Liked", "<p>liked</p>"))
+    hub.like(member, note.pk)
+    hub.boost(member, note.pk)
+    assert Note.objects.filter(pk=note.pk, like_count=1, boost_count=1).exists()
+
+    services.delete(Post(3, "Liked", "<p>liked</p>"))
+
+    assert Note.objects.filter(pk=note.pk, like_count=0, boost_count=0, deleted__isnull=False).exists()
+    assert not Like.objects.exists()
+    assert not Boost.objects.exists()
 
 
 def test_a_published_post_shows_in_a_followers_home_timeline(member):
