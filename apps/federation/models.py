@@ -69,6 +69,9 @@ class PeerActor(models.Model):
     name = models.CharField(max_length=255, blank=True)
     inbox = models.URLField(max_length=500)
     shared_inbox = models.URLField(max_length=500, blank=True)
+    followers_url = models.URLField(
+        "followers URL", max_length=500, blank=True, help_text="Its followers collection, as its document names it."
+    )
     public_keys = models.JSONField(default=list, help_text="Every published key: id, algorithm, pem, created.")
     document_format = models.CharField(max_length=20, help_text="actor-doc or activitystreams")
     fetched_at = models.DateTimeField(help_text="When the state was last fetched successfully.")

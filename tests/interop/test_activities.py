@@ -57,6 +57,7 @@ ALONE = {
     ("pleroma", "create_chat_message"): "ignored",
     ("pleroma", "create_reply"): "done",  # a reply to alice's note
     ("pleroma", "emoji_react"): "ignored",
+    ("takahe", "create_followers_only"): "ignored",  # nobody here follows bob
     ("takahe", "create_note"): "ignored",  # nobody here follows bob
     ("takahe", "follow"): "done",
 }
@@ -120,6 +121,11 @@ def test_takahe(deliver, fediverse, follows):
     post = note(fediverse, "takahe", "/@bob@takahe.example/posts/238718297342917632/")
     assert (post.visibility, post.author_url) == ("public", fediverse["takahe"].url("/@bob@takahe.example/"))
     assert "Rye and caraway loaves" in post.content
+
+    # For followers only, addressed to the collection bob's document names (Takahe's ends in "/").
+    assert deliver("takahe", "create_followers_only").state == "done"
+    private = note(fediverse, "takahe", "/@bob@takahe.example/posts/238718297342917700/")
+    assert private.visibility == "followers"
 
 
 def test_misskey(deliver, fediverse, follows):

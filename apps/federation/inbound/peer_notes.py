@@ -46,11 +46,16 @@ def visibility(obj, author_url, activity=None):
     """
     Return the object's visibility from its ``to``/``cc`` (else the activity's), or None for a
     direct message.
+
+    A post for followers is addressed to its author's followers collection, which is whatever the
+    author's document names (Takahe's ends in a slash); Mastodon's ``<actor>/followers`` is assumed
+    only for an author whose document named none.
     """
     to, cc = addressed(obj.get("to")), addressed(obj.get("cc"))
     if activity is not None:
         to, cc = to or addressed(activity.get("to")), cc or addressed(activity.get("cc"))
-    return notes.visibility_of(to, cc, notes.followers_url(author_url))
+    named = PeerActor.objects.filter(actor_url=author_url).values_list("followers_url", flat=True).first()
+    return notes.visibility_of(to, cc, named or notes.followers_url(author_url))
 
 
 def live_note(object_id):

@@ -79,6 +79,7 @@ def state_of(row):
         handle=row.handle,
         name=row.name,
         format=row.document_format,
+        followers=row.followers_url,
     )
 
 
@@ -129,6 +130,7 @@ def _store(url, state, peer_name):
         "shared_inbox": state.shared_inbox,
         "public_keys": [key.as_dict() for key in state.public_keys],
         "document_format": state.format,
+        "followers_url": state.followers,
         "fetched_at": now,
         "last_attempt_at": now,
         "failures": 0,

@@ -319,4 +319,5 @@ def _read_activitystreams(actor_id, document):
         handle=_handle(username, actor_id),
         name=str(document.get("name") or username or ""),
         format="activitystreams",
+        followers=_http_url(document.get("followers"), "followers", required=False),
     )

@@ -32,6 +32,7 @@ class ActorState:
     handle: str
     name: str
     format: str
+    followers: str = ""  # the actor's followers collection, when its document names one
 
     ok = True
     transient = False
@@ -52,6 +53,7 @@ class ActorState:
             "handle": self.handle,
             "name": self.name,
             "format": self.format,
+            "followers": self.followers,
             "public_keys": [key.as_dict() for key in self.public_keys],
         }
 
