@@ -16,22 +16,21 @@ GIVE_UP = 5
 
 
 @contextmanager
-def dripping_server(prefix, drip):
+def loopback_server(answer):
     """
-    Serve on loopback: send ``prefix`` to each connection, then ``drip`` every ``DRIP_EVERY``
-    seconds (nothing at all when ``drip`` is empty), never finishing the answer.
+    Accept connections on loopback until the block ends, each answered by ``answer(connection,
+    stopped)`` in a thread of its own (``stopped`` is set when the block ends). Yield ``(port,
+    accepted)``, ``accepted`` listing the connections in the order they came.
     """
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.05)
     stopped = threading.Event()
+    accepted = []
 
-    def answer(connection):
+    def answer_within(connection):
         with connection:
-            give_up = time.monotonic() + GIVE_UP
             try:
-                connection.sendall(prefix)
-                while not stopped.wait(DRIP_EVERY) and time.monotonic() < give_up:
-                    connection.sendall(drip)
+                answer(connection, stopped)
             except OSError:  # the client hung up: what the deadline is for
                 return
 
@@ -41,13 +40,36 @@ def dripping_server(prefix, drip):
                 connection, _address = listener.accept()
             except TimeoutError:
                 continue
-            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+            accepted.append(connection)
+            threading.Thread(target=answer_within, args=(connection,), daemon=True).start()
 
     acceptor = threading.Thread(target=accept, daemon=True)
     acceptor.start()
     try:
-        yield listener.getsockname()[1]
+        yield listener.getsockname()[1], accepted
     finally:
         stopped.set()
         acceptor.join()
         listener.close()
+
+
+def drip_until_stopped(connection, stopped, drip):
+    """Send ``drip`` every ``DRIP_EVERY`` seconds until the server stops or gives up."""
+    give_up = time.monotonic() + GIVE_UP
+    while not stopped.wait(DRIP_EVERY) and time.monotonic() < give_up:
+        connection.sendall(drip)
+
+
+@contextmanager
+def dripping_server(prefix, drip):
+    """
+    Serve on loopback: send ``prefix`` to each connection, then ``drip`` every ``DRIP_EVERY``
+    seconds (nothing at all when ``drip`` is empty), never finishing the answer. Yield the port.
+    """
+
+    def answer(connection, stopped):
+        connection.sendall(prefix)
+        drip_until_stopped(connection, stopped, drip)
+
+    with loopback_server(answer) as (port, _accepted):
+        yield port

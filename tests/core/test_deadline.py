@@ -17,7 +17,7 @@ from werkzeug import Response
 
 from apps.core import http
 from apps.core.deadline import Deadline, Watchdog
-from tests.dripping import DRIP_EVERY, GIVE_UP, dripping_server
+from tests.dripping import GIVE_UP, drip_until_stopped, dripping_server, loopback_server
 
 DEADLINE = 0.5
 SLACK = 0.5  # thread scheduling on a busy machine, not part of what is measured
@@ -130,58 +130,34 @@ def test_a_socket_watched_after_the_deadline_is_shut_down_at_once():
         assert ours.recv(1) == b""
 
 
-@contextmanager
 def keep_alive_server(slow_after):
     """
     Serve HTTP/1.1 on loopback, keeping each connection open: its first ``slow_after`` requests get
     a whole answer at once, a later one a status line dripped byte by byte. Yield ``(port, opened)``,
-    ``opened`` counting the connections accepted.
+    ``opened`` listing the connections accepted.
     """
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    stopped = threading.Event()
-    opened = []
 
-    def serve(connection):
-        with connection:
-            connection.settimeout(GIVE_UP)
-            answered = 0
-            try:
-                while not stopped.is_set():
-                    request = b""
-                    while b"\r\n\r\n" not in request:
-                        chunk = connection.recv(4096)
-                        if not chunk:
-                            return
-                        request += chunk
-                    answered += 1
-                    if answered <= slow_after:
-                        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                        continue
-                    give_up = time.monotonic() + GIVE_UP
-                    while not stopped.wait(DRIP_EVERY) and time.monotonic() < give_up:
-                        connection.sendall(b"H")
-                    return
-            except OSError:
+    def answer(connection, stopped):
+        connection.settimeout(GIVE_UP)
+        for _answered in range(slow_after):
+            if not read_request(connection):
                 return
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        if read_request(connection):
+            drip_until_stopped(connection, stopped, b"H")
 
-    def accept():
-        while not stopped.is_set():
-            try:
-                connection, _address = listener.accept()
-            except TimeoutError:
-                continue
-            opened.append(connection)
-            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+    return loopback_server(answer)
 
-    acceptor = threading.Thread(target=accept, daemon=True)
-    acceptor.start()
-    try:
-        yield listener.getsockname()[1], opened
-    finally:
-        stopped.set()
-        acceptor.join()
-        listener.close()
+
+def read_request(connection):
+    """Read one request's head; return False when the client closed the connection first."""
+    request = b""
+    while b"\r\n\r\n" not in request:
+        chunk = connection.recv(4096)
+        if not chunk:
+            return False
+        request += chunk
+    return True
 
 
 def test_requests_to_one_server_share_a_kept_alive_connection(private_allowed):

@@ -8,15 +8,13 @@ POST is refused once ``ROSEASH_INBOX_FETCH_SECONDS`` pass, and the server answer
 """
 
 import http.client
-import subprocess
 import threading
 import time
 
 import pytest
 
 from apps.federation.signing import keys, signatures
-from tests.docker.processes import PROJECT, free_port, project_env, run
-from tests.docker.test_web_server import wait_until_answering
+from tests.docker.processes import free_port, gunicorn, project_env, run
 from tests.dripping import dripping_server
 
 BUDGET = 2  # ROSEASH_INBOX_FETCH_SECONDS given to the server
@@ -40,21 +38,8 @@ def web(tmp_path_factory):
     )
     migrated = run(["python", "manage.py", "migrate", "--no-input"], env)
     assert migrated.returncode == 0, migrated.stderr
-    log = var / "stdout.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            ["gunicorn", "--config", "docker/gunicorn.conf.py", "roseash.wsgi"],
-            cwd=PROJECT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_answering(port, process, log)
+    with gunicorn(env, var / "stdout.log", port):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def post_follow(port, actor, results):

@@ -5,14 +5,13 @@ docker/healthcheck.py. SQLite stands in for PostgreSQL: nothing here reads the d
 """
 
 import http.client
-import subprocess
 import sys
 import time
 
 import pytest
 
 from tests.docker.files import dockerfile_instructions
-from tests.docker.processes import DOCKER, PROJECT, free_port, project_env, run
+from tests.docker.processes import DOCKER, free_port, gunicorn, project_env, run
 
 DOMAIN = "coop.example.org"
 HEALTHCHECK = [sys.executable, str(DOCKER / "healthcheck.py")]
@@ -35,20 +34,8 @@ def web(tmp_path_factory):
     )
     collect_static(project_env(var, STATIC_ROOT=env["STATIC_ROOT"]))
     log = var / "stdout.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            ["gunicorn", "--config", "docker/gunicorn.conf.py", "roseash.wsgi"],
-            cwd=PROJECT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_answering(port, process, log)
+    with gunicorn(env, log, port):
         yield port, log
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def collect_static(env):
@@ -57,20 +44,6 @@ def collect_static(env):
     assert "SECRET_KEY" not in env
     result = run(["bash", "-c", step], env)
     assert result.returncode == 0, result.stderr
-
-
-def wait_until_answering(port, process, log, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            get(port, "/healthz")
-        except OSError:
-            time.sleep(0.2)
-        else:
-            return
-    pytest.fail(f"gunicorn did not answer within {seconds}s:\n{log.read_text()}")
 
 
 def get(port, path, **headers):

@@ -110,29 +110,31 @@ class HttpStatus(_Failure):
 
 
 @dataclass(frozen=True)
-class BadActorDoc(_Failure):
+class _UnusableAnswer(_Failure):
+    """What asking ``url`` gave could not be used; ``reason`` says why."""
+
     url: str
     reason: str
+
+
+@dataclass(frozen=True)
+class BadActorDoc(_UnusableAnswer):
+    """A fetched actor document we do not accept (its id, keys, type or media type)."""
 
     kind = "bad_actor_doc"
 
 
 @dataclass(frozen=True)
-class BadObject(_Failure):
+class BadObject(_UnusableAnswer):
     """A fetched object (not an actor) that is not an acceptable ActivityStreams document."""
-
-    url: str
-    reason: str
 
     kind = "bad_object"
 
 
 @dataclass(frozen=True)
-class TransportError(_Failure):
+class TransportError(_UnusableAnswer):
     """No answer to read. ``retryable`` is False for refusals that will not change (a private address)."""
 
-    url: str
-    reason: str
     retryable: bool = True
 
     kind = "transport"
