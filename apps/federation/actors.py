@@ -211,6 +211,17 @@ def find(site, name, *, ignore_case=False):
     return found
 
 
+def find_by_handle(user, host):
+    """Return our actor ``user@host`` (``host`` None: a member), or None, gone members included."""
+    site = site_for_host(host) if host else get_site(USER_SITE)
+    if site is None:
+        return None
+    try:
+        return find(site.name, user, ignore_case=True)
+    except ActorGone:
+        return None
+
+
 GONE = "gone"  # a deactivated member, as remembered (a value that survives the cache's pickling)
 REMEMBER_FOR = 60
 _UNSEEN = object()
