@@ -5,13 +5,14 @@ import select
 import pytest
 from django.db import close_old_connections, connection
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgresql(reason="this is its engine; SQLite has no server to end a connection"),
+]
 
 
 @pytest.fixture
 def postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: this is its engine; SQLite has no server to end a connection (CI runs it)")
     connection.ensure_connection()
     yield connection
     connection.close()  # the tests end or close it: the teardown's flush starts afresh

@@ -1,5 +1,4 @@
 import pytest
-from django.db import connection
 
 from apps.federation.inbound import processing
 from apps.federation.models import APActivity
@@ -10,13 +9,6 @@ from .peers import compact_doc, serve
 from .remote import RemoteActor
 
 SHARED_INBOX = "http://federation.localhost/inbox"
-
-
-def pytest_runtest_setup(item):
-    """Skip a test marked ``postgresql(reason=...)`` on SQLite, saying why (CI runs it on PostgreSQL)."""
-    marker = item.get_closest_marker("postgresql")
-    if marker is not None and connection.vendor != "postgresql":
-        pytest.skip(f"PostgreSQL only: {marker.kwargs.get('reason', 'needs its semantics')} (CI runs it)")
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from email.utils import format_datetime
 
 import httpsig
 import pytest
+from django.db import close_old_connections, connection
 
 from apps.federation.models import APActivity, Follow, PeerActor
 from apps.federation.peers import directory as peer_cache
@@ -345,13 +346,10 @@ def test_escapes_in_the_body_survive_storing_it_as_it_came(ana, blog):
     assert APActivity.objects.get().payload["object"]["content"] == "<p>a path: C:\\u0000</p>"
 
 
+@pytest.mark.postgresql(reason="SQLite has no server to end a connection")
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_the_database_closed_is_replaced_before_the_request_uses_it(ana, blog):
     """A restart or failover ends kept connections; the socket check finds it without a query."""
-    from django.db import close_old_connections, connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite has no server to end a connection (CI runs it)")
     connection.ensure_connection()
     doomed = connection.connection.info.backend_pid
     other = connection.copy()

@@ -5,11 +5,13 @@ queues at most one batch per window; peers' states are remembered in process mem
 
 import time
 
+import psycopg
 import pytest
 from django.core.cache import caches
+from django.db import connection
 
 from apps.federation import tasks
-from apps.federation.inbound import processing
+from apps.federation.inbound import actor_lock, processing
 from apps.federation.models import APActivity, Follow, PeerActor
 from apps.federation.peers import directory as peer_cache
 from apps.federation.services import forget_peer, lookup_or_fetch
@@ -229,15 +231,9 @@ def test_forgetting_a_peer_forgets_its_remembered_state(peer, httpserver):
     assert lookup_or_fetch(peer).name == "Back again"
 
 
+@pytest.mark.postgresql(reason="SQLite takes one writer at a time and has no advisory locks")
 def test_an_actor_another_worker_holds_is_passed_over_and_the_others_are_handled():
     """Batches share a backlog by actor: one actor's activities keep their order, others go on."""
-    import psycopg
-    from django.db import connection
-
-    from apps.federation.inbound import actor_lock
-
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite takes one writer at a time and has no advisory locks (CI runs it)")
     bob = "http://peer.test/users/bob"
     follow = inbound(1, "Follow", BLOG)
     undo = inbound(2, "Undo", {"id": follow.activity_id, "type": "Follow", "actor": ANA, "object": BLOG})
