@@ -185,7 +185,7 @@ else:
 # What one process may keep to itself for a minute, to spare the hot paths a round trip to Redis:
 # published keys, member actors, peers' states (see the modules using ``caches["process"]``).
 CACHES["process"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "BACKEND": "apps.core.process_cache.ObjectCache",  # LocMemCache keeping objects, not pickles
     "LOCATION": "roseash-process",
     "TIMEOUT": 60,
     "OPTIONS": {"MAX_ENTRIES": 10_000},

@@ -87,7 +87,7 @@ class LocalActor:
     image: Picture | None = None  # the header
     fields: tuple[ProfileField, ...] = ()
 
-    @property
+    @cached_property  # the actor is remembered for a minute (``_remembered``): rendered once for all its documents
     def summary_html(self):
         """Return the summary as ActivityStreams carries it: HTML, the text escaped, paragraphs in <p>."""
         return linebreaks(self.summary, autoescape=True) if self.summary else ""

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.http import HttpResponse
 
+from apps.core.csp import SiteCSPMiddleware
 from tests.core.test_settings import STRONG_KEY
 
 SITES_AND_PORTAL = ("", "blog", "market", "cart", "events", "account", "federation")
@@ -90,3 +92,37 @@ def test_no_template_of_ours_holds_inline_script_or_style():
 
     assert templates
     assert offenders == [], "move inline scripts and styles into static files: the policy refuses them"
+
+
+def kept_and_built(rf, view_attributes):
+    """Return the kept policy's header on a plain response, and django-csp's for ``view_attributes``."""
+    middleware = SiteCSPMiddleware(lambda request: HttpResponse())
+    plain = middleware(rf.get("/", HTTP_HOST="blog.localhost"))
+    decorated = HttpResponse()
+    for name, value in view_attributes.items():
+        setattr(decorated, name, value)
+    built = SiteCSPMiddleware(lambda request: decorated)(rf.get("/", HTTP_HOST="blog.localhost"))
+    return plain.get("Content-Security-Policy"), built.get("Content-Security-Policy")
+
+
+def test_the_kept_policy_is_the_one_django_csp_builds(rf):
+    kept, built = kept_and_built(rf, {"_csp_update": {}})  # an empty update: django-csp's own path
+
+    assert kept == built
+
+
+def test_a_views_own_policy_still_goes_through_django_csp(rf):
+    kept, built = kept_and_built(rf, {"_csp_update": {"img-src": ["https://tiles.example"]}})
+
+    assert "https://tiles.example" not in kept
+    assert "https://tiles.example" in parse(built)["img-src"]
+
+
+def test_a_changed_setting_changes_the_kept_policy(rf, settings):
+    kept_before, _built = kept_and_built(rf, {})
+    settings.ROSEASH_PORT = "8123"
+
+    kept_after, _built = kept_and_built(rf, {})
+
+    assert "http://blog.localhost:8123" not in kept_before
+    assert "http://blog.localhost:8123" in parse(kept_after)["form-action"]
