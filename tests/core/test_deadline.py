@@ -8,6 +8,7 @@ the elapsed-time assertion instead of hanging the suite.
 
 import os
 import socket
+import ssl
 import threading
 import time
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from werkzeug import Response
 
 from apps.core import http
 from apps.core.deadline import Deadline, Watchdog
+from tests.core.certificates import certificate_authority, server_certificate
 from tests.dripping import GIVE_UP, drip_until_stopped, dripping_server, loopback_server
 
 DEADLINE = 0.5
@@ -130,15 +132,17 @@ def test_a_socket_watched_after_the_deadline_is_shut_down_at_once():
         assert ours.recv(1) == b""
 
 
-def keep_alive_server(slow_after):
+def keep_alive_server(slow_after, tls=None):
     """
-    Serve HTTP/1.1 on loopback, keeping each connection open: its first ``slow_after`` requests get
-    a whole answer at once, a later one a status line dripped byte by byte. Yield ``(port, opened)``,
-    ``opened`` listing the connections accepted.
+    Serve HTTP/1.1 on loopback (over TLS with the server context ``tls``), keeping each connection
+    open: its first ``slow_after`` requests get a whole answer at once, a later one a status line
+    dripped byte by byte. Yield ``(port, opened)``, ``opened`` listing the connections accepted.
     """
 
     def answer(connection, stopped):
         connection.settimeout(GIVE_UP)
+        if tls is not None:
+            connection = tls.wrap_socket(connection, server_side=True)
         for _answered in range(slow_after):
             if not read_request(connection):
                 return
@@ -198,3 +202,21 @@ def test_a_looser_inner_block_keeps_the_outer_deadline(private_allowed):
         with http.within(DEADLINE), http.within(DEADLINE * 10), pytest.raises(http.DeadlineExceeded):
             http.get(f"http://127.0.0.1:{port}/")
         assert time.monotonic() - started < DEADLINE + SLACK
+
+
+def test_a_kept_alive_tls_connection_is_reused_and_under_the_next_requests_deadline(
+    private_allowed, settings, tmp_path
+):
+    authority, ca_file = certificate_authority(tmp_path, "Cooperative CA")
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(*server_certificate(tmp_path, authority))
+    settings.ROSEASH_CA_BUNDLE = str(ca_file)
+    settings.ROSEASH_RESOLVE = {"localhost": "127.0.0.1"}
+
+    with keep_alive_server(slow_after=2, tls=tls) as (port, opened):
+        for path in ("/one", "/two"):
+            assert http.get(f"https://localhost:{port}{path}", deadline=DEADLINE).content == b"ok"
+        with cut_at_the_deadline():
+            http.get(f"https://localhost:{port}/slow", deadline=DEADLINE)
+
+    assert len(opened) == 1

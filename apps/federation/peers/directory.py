@@ -40,20 +40,21 @@ class _Memory:
     ``forget_peer`` in this process drops them at once; one made elsewhere (an ``Update`` of the
     actor handled by a worker) reaches this process within ``MEMORY_TTL`` seconds, and the inbox
     asks the shared cache again before refetching when a signature fails with a remembered key.
+    The process cache takes the target as it is (no hashing, as for Redis's keys): our own key.
     """
 
     @staticmethod
     def recall(target):
-        return caches["process"].get(_key(target))
+        return caches["process"].get(PREFIX + target)
 
     @staticmethod
     def keep(targets, state):
         if state.ok:
-            caches["process"].set_many({_key(target): state for target in targets if target}, MEMORY_TTL)
+            caches["process"].set_many({PREFIX + target: state for target in targets if target}, MEMORY_TTL)
 
     @staticmethod
     def drop(targets):
-        caches["process"].delete_many([_key(target) for target in targets if target])
+        caches["process"].delete_many([PREFIX + target for target in targets if target])
 
 
 def forget_remembered(target):
