@@ -1,4 +1,5 @@
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
@@ -10,6 +11,15 @@ class PortalView(TemplateView):
     """The bare domain: what Rose Ash is, and a way into each of the six sites."""
 
     template_name = "core/portal.html"
+
+
+FAVICON = "img/rose-ash.svg"  # templates/base.html links it too
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask every host for ``/favicon.ico``, whatever a page links (an error page, a JSON document)."""
+    return HttpResponsePermanentRedirect(static(FAVICON))
 
 
 @never_cache

@@ -45,3 +45,12 @@ def test_the_stylesheet_is_served_in_development(site_client, settings):
     response = site_client("events").get("/static/css/roseash.css")
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_every_host_answers_for_its_favicon(site_client):
+    for site in ("blog", "federation", "cart"):
+        response = site_client(site).get("/favicon.ico")
+
+        assert response.status_code == 301
+        assert response["Location"].endswith("/img/rose-ash.svg")
