@@ -26,6 +26,7 @@ from apps.federation import services as federation
 from .models import FormerSlug, Post, Revision, Tag
 
 __all__ = [
+    "EDITABLE_FIELDS",
     "PREVIEW_MAX_AGE",
     "create_post",
     "delete_post",
@@ -49,7 +50,7 @@ __all__ = [
 PREVIEW_MAX_AGE = datetime.timedelta(days=7)
 PREVIEW_SALT = "blog.preview"
 # The fields an editor writes; status and dates change only through publish/schedule/unpublish.
-TEXT_FIELDS = (
+EDITABLE_FIELDS = (
     *("title", "slug", "excerpt", "body", "feature_image_url", "feature_image_alt", "feature_image_caption"),
     *("seo_title", "seo_description", "canonical_url", "featured", "is_page"),
 )
@@ -80,8 +81,8 @@ def _check_slug(post, slug):
 
 def _clean(fields):
     """Return an editor's fields cleaned: HTML body through nh3, text without markup."""
-    cleaned = {name: value for name, value in fields.items() if name in TEXT_FIELDS}
-    unknown = set(fields) - set(TEXT_FIELDS)
+    cleaned = {name: value for name, value in fields.items() if name in EDITABLE_FIELDS}
+    unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown post fields: {', '.join(sorted(unknown))}")
     for name in ("title", "excerpt", "seo_title", "seo_description", "feature_image_alt", "feature_image_caption"):
