@@ -167,15 +167,19 @@ def update_post(
 
 
 def publish_post(post_id: int) -> Post:
-    """Publish a post now (or again), so visitors read it and the blog actor's followers receive it."""
+    """
+    Publish a post now, so visitors read it and the blog actor's followers receive it; a post that
+    is published already is left as it is (a second click sends nothing).
+    """
     with transaction.atomic():
         post = _post(post_id, lock=True)
+        if post.is_live:
+            return post
         _check(post)
-        if not post.is_live:
-            post.status = Post.Status.PUBLISHED
-            post.published_at = timezone.now()
-            post.publish_at = None
-            post.save(update_fields=["status", "published_at", "publish_at", "updated"])
+        post.status = Post.Status.PUBLISHED
+        post.published_at = timezone.now()
+        post.publish_at = None
+        post.save(update_fields=["status", "published_at", "publish_at", "updated"])
         _federate(post)
     return post
 

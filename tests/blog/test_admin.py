@@ -1,6 +1,9 @@
 """Staff work on posts in the admin, through the same services: cleaning, revisions, federation."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from apps.blog import services
 from apps.blog.models import Post, Revision
@@ -137,3 +140,20 @@ def test_the_post_list_holds_a_constant_number_of_queries(admin_client, django_a
 
     with django_assert_max_num_queries(len(few.captured_queries)):
         admin_client.get(POSTS)
+
+
+def test_a_publish_at_given_in_the_admin_schedules_the_post(admin_client):
+    post = services.create_post(title="Later")
+    when = timezone.localtime() + datetime.timedelta(days=2)
+
+    admin_client.post(
+        f"{POSTS}{post.pk}/change/",
+        form(
+            title="Later", slug="later", publish_at_0=when.strftime("%Y-%m-%d"), publish_at_1=when.strftime("%H:%M:%S")
+        ),
+    )
+
+    post.refresh_from_db()
+    assert post.status == "scheduled"
+    assert post.publish_at == when.replace(microsecond=0)
+    assert not APActivity.objects.exists()

@@ -61,6 +61,7 @@ def test_editing_a_published_post_sends_an_update_and_a_draft_edit_sends_nothing
 
 
 def test_unpublishing_sends_a_delete_and_publishing_again_a_create(published_post):
+    services.publish_post(published_post.pk)  # published already: nothing sent
     services.unpublish_post(published_post.pk)
     services.unpublish_post(published_post.pk)  # twice: one Delete
     services.publish_post(published_post.pk)
