@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.sites",
+    "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
@@ -451,6 +452,11 @@ SIGN_IN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("ROSEASH_SIGN_IN_ADDRESS_FAIL
 SIGN_IN_LOCKOUT_SECONDS = int(os.environ.get("ROSEASH_SIGN_IN_LOCKOUT_SECONDS", "900"))
 # How long a sign-up confirmation or password-reset link stays valid.
 PASSWORD_RESET_TIMEOUT = 3 * 86_400
+# Every minute, so a scheduled post goes out within a minute of its time.
+CELERY_BEAT_SCHEDULE["publish-due-posts"] = {
+    "task": "blog.publish_due_posts",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["clear-expired-sign-ins"] = {
     "task": "account.clear_expired_sign_ins",
     "schedule": crontab(hour=3, minute=37),

@@ -1,8 +1,22 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import feeds, views
+from .sitemaps import SITEMAPS
 
 app_name = "blog"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="blog/home.html"), name="home"),
+    path("", views.home, name="home"),
+    path("posts/<slug:slug>/", views.post, name="post"),
+    path("pages/<slug:slug>/", views.page, name="page"),
+    path("tags/<slug:slug>/", views.tag, name="tag"),
+    path("authors/<str:username>/", views.author, name="author"),
+    path("preview/<str:token>/", views.preview, name="preview"),
+    path("feed/rss/", feeds.LatestPostsRss(), name="feed-rss"),
+    path("feed/atom/", feeds.LatestPostsAtom(), name="feed-atom"),
+    path("tags/<slug:slug>/feed/rss/", feeds.TaggedPostsRss(), name="tag-feed-rss"),
+    path("tags/<slug:slug>/feed/atom/", feeds.TaggedPostsAtom(), name="tag-feed-atom"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots, name="robots"),
 ]

@@ -1,0 +1,157 @@
+"""
+Staff screens for posts, pages and tags. Every write goes through ``services``, so a body is cleaned,
+an old slug kept and the fediverse told exactly as when the blog's own code writes.
+"""
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count
+from django.utils.html import format_html
+
+from apps.core.errors import RoseAshError
+
+from . import services
+from .models import Post, Revision, Tag
+from .services import EDITABLE_FIELDS
+
+
+class RevisionInline(admin.TabularInline):
+    """What the post said before each save; open one to restore it."""
+
+    model = Revision
+    fields = ("created", "title")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ("title", "status", "published_at", "publish_at", "featured", "is_page", "tag_list")
+    list_filter = ("status", "featured", "is_page", "tags", "authors")
+    search_fields = ("title", "slug", "excerpt")
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("tags", "authors")
+    readonly_fields = ("status", "published_at", "preview_link")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "excerpt", "body", "tags", "authors", "featured", "is_page")}),
+        ("Publishing", {"fields": ("status", "publish_at", "published_at", "preview_link")}),
+        ("Feature image", {"fields": ("feature_image_url", "feature_image_alt", "feature_image_caption")}),
+        ("Search engines", {"fields": ("seo_title", "seo_description", "canonical_url")}),
+    )
+    inlines = [RevisionInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["publish", "unpublish"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("tags")
+
+    @admin.display(description="tags")
+    def tag_list(self, post):
+        return ", ".join(tag.name for tag in post.tags.all())
+
+    @admin.display(description="preview link")
+    def preview_link(self, post):
+        if post.pk is None:
+            return "Save the post first."
+        url = services.preview_url(post.pk)
+        return format_html('<a href="{}">{}</a> (anyone holding it may read the post for 7 days)', url, url)
+
+    def save_model(self, request, obj, form, change):
+        """Write through the services; a ``publish_at`` given to an unpublished post schedules it."""
+        data = form.cleaned_data
+        fields = {name: data[name] for name in EDITABLE_FIELDS if name in data}
+        relations = {
+            "tags": [tag.name for tag in data["tags"]],
+            "author_ids": [member.pk for member in data["authors"]],
+        }
+        post = (
+            services.update_post(obj.pk, **relations, **fields)
+            if change
+            else services.create_post(**relations, **fields)
+        )
+        if data.get("publish_at") and "publish_at" in form.changed_data and not post.is_live:
+            post = services.schedule_post(post.pk, data["publish_at"])
+        obj.pk = post.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        """Tags and authors were set by the service: only the (read-only) revisions inline is saved."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        services.delete_post(obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for post_id in queryset.values_list("pk", flat=True):
+            services.delete_post(post_id)
+
+    def _each(self, request, queryset, service, verb):
+        done = 0
+        for post_id in queryset.values_list("pk", flat=True):
+            try:
+                service(post_id)
+            except RoseAshError as error:
+                self.message_user(request, f"Post {post_id}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, f"{done} posts {verb}.")
+
+    @admin.action(description="Publish the selected posts")
+    def publish(self, request, queryset):
+        self._each(request, queryset, services.publish_post, "published")
+
+    @admin.action(description="Unpublish the selected posts")
+    def unpublish(self, request, queryset):
+        self._each(request, queryset, services.unpublish_post, "unpublished")
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    """Earlier versions of posts, read-only; the action brings one back."""
+
+    list_display = ("post", "title", "created")
+    list_select_related = ("post",)
+    search_fields = ("post__title", "title")
+    readonly_fields = ("post", "title", "excerpt", "body", "created")
+    actions = ["restore"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_restore_permission(self, request):
+        """Restoring rewrites a post: it takes the right to change posts."""
+        return request.user.has_perm("blog.change_post")
+
+    @admin.action(description="Restore the selected revisions", permissions=["restore"])
+    def restore(self, request, queryset):
+        revision_ids = list(queryset.order_by("created").values_list("pk", flat=True))
+        for revision_id in revision_ids:
+            services.restore_revision(revision_id)
+        self.message_user(request, f"{len(revision_ids)} revisions restored.")
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "post_count")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(post_count=Count("posts"))
+
+    @admin.display(description="posts", ordering="post_count")
+    def post_count(self, tag):
+        return tag.post_count

@@ -1,0 +1,148 @@
+"""
+The blog's rows: posts and static pages, their tags, the slugs they answered to before, revisions.
+
+Rows are written by ``services.py`` only: a body is cleaned there, slugs are checked there, and the
+fediverse hears of a change in the same transaction.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.html import escape
+
+from apps.core.sites import site_url
+
+FEDERATE_AS_CHOICES = ("Article", "Note")
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return site_url("blog", "blog:tag", kwargs={"slug": self.slug})
+
+
+class PostQuerySet(models.QuerySet):
+    def live(self):
+        """Posts and pages a visitor may read: published, and not dated in the future."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def listed(self):
+        """Live posts (not pages) with what a list shows, in a constant number of queries."""
+        return self.live().filter(is_page=False).prefetch_related("tags", "authors").order_by("-published_at", "-pk")
+
+
+class Post(models.Model):
+    """A post, or a static page (``is_page``): pages are not listed, fed nor federated."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SCHEDULED = "scheduled"
+        PUBLISHED = "published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    excerpt = models.TextField(blank=True, help_text="Plain text: the summary in lists, feeds and the fediverse.")
+    body = models.TextField(blank=True, help_text="HTML, cleaned on save.")
+    feature_image_url = models.URLField("feature image URL", max_length=500, blank=True)
+    feature_image_alt = models.CharField("feature image alt text", max_length=300, blank=True)
+    feature_image_caption = models.CharField(max_length=300, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="blog_posts")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    publish_at = models.DateTimeField(null=True, blank=True, help_text="When a scheduled post goes out.")
+    published_at = models.DateTimeField(null=True, blank=True)
+    seo_title = models.CharField("SEO title", max_length=70, blank=True)
+    seo_description = models.CharField("SEO description", max_length=160, blank=True)
+    canonical_url = models.URLField("canonical URL", max_length=500, blank=True)
+    featured = models.BooleanField(default=False)
+    is_page = models.BooleanField("static page", default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "is_page", "-published_at"], name="blog_post_listing"),
+            models.Index(fields=["status", "publish_at"], name="blog_post_due"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return site_url("blog", "blog:page" if self.is_page else "blog:post", kwargs={"slug": self.slug})
+
+    @property
+    def is_live(self):
+        return self.status == self.Status.PUBLISHED and self.published_at is not None
+
+    # Federation's ``Publishable``, structurally: the blog actor speaks for the post.
+
+    def federation_site(self):
+        return "blog"
+
+    def federation_source(self):
+        return f"blog.post:{self.pk}"
+
+    def federation_object(self):
+        """
+        An ``Article`` by default; a ``Note`` carrying the title and a link when ``BLOG_FEDERATE_AS``
+        says so, for servers that drop Articles (Takahe's current release does).
+        """
+        url = self.get_absolute_url()
+        fields = {
+            "url": url,
+            "published": self.published_at,
+            "tag": [
+                {"type": "Hashtag", "name": f"#{tag.slug.replace('-', '')}", "href": tag.get_absolute_url()}
+                for tag in self.tags.all()
+            ],
+        }
+        if federate_as() == "Note":
+            lines = [f"<p><strong>{escape(self.title)}</strong></p>"]
+            if self.excerpt:
+                lines.append(f"<p>{escape(self.excerpt)}</p>")
+            lines.append(f'<p><a href="{escape(url)}">{escape(url)}</a></p>')
+            return {**fields, "type": "Note", "content": "".join(lines)}
+        return {**fields, "type": "Article", "name": self.title, "summary": self.excerpt, "content": self.body}
+
+
+def federate_as():
+    """The object type posts go out as: ``settings.BLOG_FEDERATE_AS``, "Article" unless set."""
+    return getattr(settings, "BLOG_FEDERATE_AS", "Article")
+
+
+class FormerSlug(models.Model):
+    """A slug a post answered to before it was renamed: its old URL answers 301 to the current one."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="former_slugs")
+
+    def __str__(self):
+        return self.slug
+
+
+class Revision(models.Model):
+    """What a post said before a save: one row per save that changed its title, excerpt or body."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=200)
+    excerpt = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self):
+        return f"{self.title} ({self.created:%Y-%m-%d %H:%M})"
