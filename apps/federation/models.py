@@ -284,8 +284,11 @@ class Note(models.Model):
     is_local = models.BooleanField(default=False)
     source = models.CharField(max_length=100, blank=True)  # indexed by fed_note_source_unique
     name = models.CharField(max_length=500, blank=True, help_text="An Article's title.")
-    summary = models.CharField(max_length=500, blank=True, help_text="Content warning.")
+    summary = models.CharField(max_length=500, blank=True, help_text="A note's content warning; an article's excerpt.")
     content = models.TextField(help_text="Sanitized HTML.")
+    hashtags = models.JSONField(
+        default=list, blank=True, help_text='Hashtags of an object our apps publish: [{"name": "#tag", "href": URL}].'
+    )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     in_reply_to = models.URLField(max_length=500, blank=True, db_index=True)
     in_reply_to_note = models.ForeignKey(

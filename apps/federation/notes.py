@@ -50,7 +50,8 @@ def as_object(note):
         "attributedTo": note.author_url,
         "content": note.content,
         "summary": note.summary or None,
-        "sensitive": bool(note.summary),
+        # A note's summary is its content warning; an article's is its excerpt, nothing to hide behind.
+        "sensitive": bool(note.summary) and note.kind == Note.Kind.NOTE,
         "published": note.published.isoformat().replace("+00:00", "Z"),
         "url": note.url or note.object_id,
         "inReplyTo": note.in_reply_to or None,
@@ -59,6 +60,8 @@ def as_object(note):
     }
     if note.name:
         obj["name"] = note.name
+    if note.hashtags:
+        obj["tag"] = [{"type": "Hashtag", **hashtag} for hashtag in note.hashtags]
     if note.updated:
         obj["updated"] = note.updated.isoformat().replace("+00:00", "Z")
     return obj

@@ -11,6 +11,7 @@ beside peers' posts, and the object goes out to servers that trust us to have cl
 per source, however many publishes of it run at once (``_claim``).
 """
 
+import re
 from typing import Protocol, runtime_checkable
 
 from django.db import IntegrityError, transaction
@@ -25,6 +26,9 @@ from .outbound.outbox import emit, new_id
 from .vocabulary import PUBLIC, http_url
 
 SOURCE_MAX = Note._meta.get_field("source").max_length
+
+HASHTAG = re.compile(r"#\w+")  # as Mastodon links them: a word after the sign
+MAX_HASHTAG = 100
 
 
 @runtime_checkable
@@ -91,9 +95,22 @@ def _apply(note, fields):
     note.name = plain_text(fields.get("name"), 500)
     note.summary = plain_text(fields.get("summary"), 500)
     note.content = clean_federated_html(fields.get("content") or "")
+    note.hashtags = _hashtags(fields.get("tag"))
     published = fields.get("published")
     if published is not None:
         note.published = published
+
+
+def _hashtags(tags):
+    """Return the object's ``Hashtag`` tags as we keep them: a ``#word`` name and an http(s) link each."""
+    kept = []
+    for tag in tags if isinstance(tags, list) else ():
+        if not isinstance(tag, dict) or tag.get("type") != "Hashtag":
+            continue
+        name, href = plain_text(tag.get("name"), MAX_HASHTAG), http_url(tag.get("href"), max_length=500)
+        if HASHTAG.fullmatch(name) and href:
+            kept.append({"name": name, "href": href})
+    return kept
 
 
 def publish(obj):

@@ -20,7 +20,9 @@ def sent():
 def test_publishing_sends_a_create_of_an_article_from_the_blog_actor_to_its_followers(member, published_post):
     hub.follow(member, BLOG)  # after: the follow is an activity of the member's, not the blog's
     APActivity.objects.all().delete()
-    post = services.create_post(title="Pressing day", excerpt="Cider.", body="<p>We <em>pressed</em>.</p>")
+    post = services.create_post(
+        title="Pressing day", excerpt="Cider.", body="<p>We <em>pressed</em>.</p>", tags=["Apple harvest"]
+    )
 
     services.publish_post(post.pk)
 
@@ -32,6 +34,10 @@ def test_publishing_sends_a_create_of_an_article_from_the_blog_actor_to_its_foll
     assert obj["content"] == "<p>We <em>pressed</em>.</p>"
     assert obj["url"] == "http://blog.localhost/posts/pressing-day/"
     assert obj["attributedTo"] == BLOG
+    assert obj["sensitive"] is False  # the excerpt is a summary, not a content warning
+    assert obj["tag"] == [
+        {"type": "Hashtag", "name": "#appleharvest", "href": "http://blog.localhost/tags/apple-harvest/"}
+    ]
 
 
 @override_settings(BLOG_FEDERATE_AS="Note")

@@ -246,3 +246,33 @@ def test_two_publishes_of_one_object_at_once_make_one_note():
     assert Note.objects.filter(source="blog.post:12").count() == 1
     sent = sorted(APActivity.objects.outbound().values_list("type", flat=True))
     assert sent == ["Create", "Update"]
+
+
+class Tagged(Post):
+    def federation_object(self):
+        tags = [
+            {"type": "Hashtag", "name": "#bread", "href": "http://blog.localhost/tag/bread/"},
+            {"type": "Hashtag", "name": "#evil", "href": "javascript:alert(1)"},
+            {"type": "Hashtag", "name": "not a tag", "href": "http://blog.localhost/tag/x/"},
+            {"type": "Mention", "name": "@someone", "href": "http://elsewhere.example/users/someone"},
+        ]
+        return {**super().federation_object(), "summary": "What this article is about", "tag": tags}
+
+
+def test_an_articles_hashtags_are_sent_and_its_excerpt_is_no_content_warning(member):
+    hub.follow(member, BLOG)
+
+    services.publish(Tagged(7, "Baking", "<p>Rye</p>"))
+
+    sent = APActivity.objects.outbound().get(type="Create").payload["object"]
+    assert sent["type"] == "Article"
+    assert sent["tag"] == [{"type": "Hashtag", "name": "#bread", "href": "http://blog.localhost/tag/bread/"}]
+    assert sent["summary"] == "What this article is about"
+    assert sent["sensitive"] is False
+
+
+def test_a_notes_summary_is_still_its_content_warning(hub_client, member):
+    hub.compose_note(member, "Spoilers inside", summary="The ending")
+
+    sent = APActivity.objects.outbound().get(type="Create").payload["object"]
+    assert (sent["type"], sent["summary"], sent["sensitive"]) == ("Note", "The ending", True)
