@@ -23,6 +23,7 @@ from apps.core.sanitize import clean_editorial_html, plain_text
 from apps.core.sites import site_url
 from apps.federation import services as federation
 
+from . import page_cache
 from .models import FormerSlug, Post, Revision, Tag
 
 __all__ = [
@@ -114,7 +115,11 @@ def _set_relations(post, tags, author_ids):
 
 
 def _federate(post):
-    """Tell the fediverse the post as it now is: published (Create/Update) or not (Delete)."""
+    """
+    Tell the fediverse the post as it now is: published (Create/Update) or not (Delete); and, once
+    committed, have visitors' kept pages built anew.
+    """
+    transaction.on_commit(page_cache.new_edition)
     if post.is_live and not post.is_page:
         federation.publish(post)
     else:
@@ -219,6 +224,7 @@ def delete_post(post_id: int) -> None:
         post = _post(post_id, lock=True)
         federation.delete(post)
         post.delete()
+        transaction.on_commit(page_cache.new_edition)
 
 
 def restore_revision(revision_id: int) -> Post:

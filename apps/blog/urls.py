@@ -2,6 +2,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import feeds, views
+from .page_cache import for_visitors
 from .sitemaps import SITEMAPS
 
 app_name = "blog"
@@ -13,10 +14,10 @@ urlpatterns = [
     path("tags/<slug:slug>/", views.tag, name="tag"),
     path("authors/<str:username>/", views.author, name="author"),
     path("preview/<str:token>/", views.preview, name="preview"),
-    path("feed/rss/", feeds.LatestPostsRss(), name="feed-rss"),
-    path("feed/atom/", feeds.LatestPostsAtom(), name="feed-atom"),
-    path("tags/<slug:slug>/feed/rss/", feeds.TaggedPostsRss(), name="tag-feed-rss"),
-    path("tags/<slug:slug>/feed/atom/", feeds.TaggedPostsAtom(), name="tag-feed-atom"),
+    path("feed/rss/", for_visitors(feeds.LatestPostsRss()), name="feed-rss"),
+    path("feed/atom/", for_visitors(feeds.LatestPostsAtom()), name="feed-atom"),
+    path("tags/<slug:slug>/feed/rss/", for_visitors(feeds.TaggedPostsRss()), name="tag-feed-rss"),
+    path("tags/<slug:slug>/feed/atom/", for_visitors(feeds.TaggedPostsAtom()), name="tag-feed-atom"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots, name="robots"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from apps.core.sites import site_url
 
-from . import services
+from . import page_cache, services
 
 PER_PAGE = 10
 FEATURED = 3
@@ -26,6 +26,7 @@ def _page(request, posts):
 
 
 @require_safe
+@page_cache.for_visitors
 def home(request):
     """Featured and latest posts; with ``?q=``, the posts matching it instead."""
     query = request.GET.get("q", "").strip()
@@ -39,11 +40,13 @@ def home(request):
 
 
 @require_safe
+@page_cache.for_visitors
 def post(request, slug):
     return _show(request, slug, is_page=False)
 
 
 @require_safe
+@page_cache.for_visitors
 def page(request, slug):
     return _show(request, slug, is_page=True)
 
@@ -87,12 +90,14 @@ def _json_ld(post):
 
 
 @require_safe
+@page_cache.for_visitors
 def tag(request, slug):
     found, posts = services.posts_tagged(slug)
     return render(request, "blog/list.html", {"page_obj": _page(request, posts), "tag": found})
 
 
 @require_safe
+@page_cache.for_visitors
 def author(request, username):
     member, posts = services.posts_by(username)
     return render(request, "blog/list.html", {"page_obj": _page(request, posts), "author": member})
