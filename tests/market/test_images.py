@@ -19,7 +19,8 @@ def test_a_photo_is_stored_under_our_name_with_a_thumbnail(make_product):
 
     image = services.add_product_image(product, upload, alt="A jar")
 
-    assert image.image.name.startswith("market/products/") and image.image.name.endswith(".png")
+    assert image.image.name.startswith("market/products/")
+    assert image.image.name.endswith(".png")
     assert "passwd" not in image.image.name
     with Image.open(image.thumbnail.path) as thumb:
         assert thumb.format == "JPEG"
