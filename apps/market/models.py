@@ -8,7 +8,8 @@ later, put in a cart. Prices are net with a VAT rate; ``apps.market.pricing`` ad
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+
+from apps.core.sites import site_url
 
 from . import pricing
 from .images import PicturePath, thumbnail_path, validate_picture
@@ -38,7 +39,8 @@ class Producer(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("market:producer", kwargs={"slug": self.slug})
+        """Return the absolute URL of its page: admin, API and other sites link to it from other hosts."""
+        return site_url("market", "market:producer", kwargs={"slug": self.slug})
 
 
 class Category(models.Model):
@@ -89,7 +91,8 @@ class Product(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("market:product", kwargs={"slug": self.slug})
+        """Return the absolute URL of its page: admin, API and other sites link to it from other hosts."""
+        return site_url("market", "market:product", kwargs={"slug": self.slug})
 
     def cheapest_variant(self):
         """Return the variant with the lowest price, from prefetched variants when there are some."""
