@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("products/", views.product_list, name="products"),
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("producers/<slug:slug>/", views.producer_detail, name="producer"),
+    path("api/", include("apps.market.api_urls")),
 ]
