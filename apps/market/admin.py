@@ -2,7 +2,6 @@
 
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Q
 
 from . import services
 from .models import Category, Producer, Product, ProductImage, Variant
@@ -50,11 +49,11 @@ class StockFilter(admin.SimpleListFilter):
         return [("available", "Available"), ("sold_out", "Sold out"), ("untracked", "Not tracked")]
 
     def queryset(self, request, queryset):
-        available = Product.objects.filter(Q(variants__stock__isnull=True) | Q(variants__stock__gt=0))
+        available = services.products_available().values("pk")
         if self.value() == "available":
-            return queryset.filter(pk__in=available.values("pk"))
+            return queryset.filter(pk__in=available)
         if self.value() == "sold_out":
-            return queryset.exclude(pk__in=available.values("pk"))
+            return queryset.exclude(pk__in=available)
         if self.value() == "untracked":
             return queryset.filter(pk__in=Product.objects.filter(variants__stock__isnull=True).values("pk"))
         return queryset

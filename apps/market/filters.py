@@ -45,10 +45,8 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.filter(category_id__in=services.category_ids_under(value))
 
     def only_in_stock(self, queryset, name, value):
-        available = Q(variants__stock__isnull=True) | Q(variants__stock__gt=0)
-        if value:
-            return queryset.filter(pk__in=Product.objects.filter(available).values("pk"))
-        return queryset.exclude(pk__in=Product.objects.filter(available).values("pk"))
+        available = services.products_available().values("pk")
+        return queryset.filter(pk__in=available) if value else queryset.exclude(pk__in=available)
 
     def search(self, queryset, name, value):
         for word in value.split()[:8]:

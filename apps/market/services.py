@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Min, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils.text import slugify
 
 from apps.core.errors import RoseAshError
@@ -34,6 +34,7 @@ __all__ = [
     "listed_producers",
     "listed_products",
     "make_thumbnail",
+    "products_available",
     "set_products_active",
     "set_products_featured",
 ]
@@ -146,7 +147,7 @@ def add_variant(
 
 
 def make_thumbnail(image: ProductImage) -> ProductImage:
-    """Make ``image``'s thumbnail from its photo and save both fields."""
+    """Make ``image``'s thumbnail from its photo, replacing any it had, and save it."""
     image.thumbnail.save("thumbnail.jpg", thumbnail(image.image.file), save=False)
     image.save(update_fields=["thumbnail"])
     return image
@@ -199,6 +200,11 @@ def category_ids_under(slug: str) -> list[int]:
             if node.slug == slug:
                 return [each.id for each in node.walk()]
     return []
+
+
+def products_available() -> QuerySet[Product]:
+    """Return the products with at least one variant that can be sold (in stock, or stock not tracked)."""
+    return Product.objects.filter(Q(variants__stock__isnull=True) | Q(variants__stock__gt=0)).distinct()
 
 
 def listed_products() -> QuerySet[Product]:
