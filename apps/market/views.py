@@ -57,5 +57,6 @@ def product_detail(request, slug):
 
 def producer_detail(request, slug):
     producer = services.get_producer(slug)
-    products = services.listed_products().filter(producer=producer).order_by("name")
-    return render(request, "market/producer_detail.html", {"producer": producer, "products": products})
+    products = services.listed_products().filter(producer=producer).order_by("name", "id")
+    page = Paginator(products, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "market/producer_detail.html", {"producer": producer, "page": page})

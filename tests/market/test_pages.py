@@ -147,5 +147,5 @@ def test_the_producer_page_tells_its_story_and_lists_its_products(market, make_p
     page = market.get("/producers/hillside-apiary/")
 
     assert "Forty hives." in page.text
-    assert [product.name for product in page.context["products"]] == ["Honey"]
+    assert names(page) == ["Honey"]
     assert market.get("/producers/nobody/").status_code == 404
