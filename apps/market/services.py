@@ -34,6 +34,7 @@ __all__ = [
     "listed_producers",
     "listed_products",
     "make_thumbnail",
+    "pick_variant",
     "products_available",
     "set_products_active",
     "set_products_featured",
@@ -238,6 +239,20 @@ def get_product(slug: str) -> Product:
         raise RoseAshError(
             "product_unknown", "There is no product at this address in the market.", status=404
         ) from None
+
+
+def pick_variant(product: Product, sku: str) -> Variant | None:
+    """
+    Return the variant ``sku`` of ``product``; else the first that can be sold, else the first.
+
+    A page opened without a choice shows what a visitor could buy now, not a sold-out size.
+    """
+    variants = list(product.variants.all())
+    return (
+        next((variant for variant in variants if variant.sku == sku), None)
+        or next((variant for variant in variants if variant.available), None)
+        or next(iter(variants), None)
+    )
 
 
 def get_producer(slug: str) -> Producer:

@@ -36,9 +36,7 @@ def product_list(request):
 
 def product_detail(request, slug):
     product = services.get_product(slug)
-    variants = list(product.variants.all())
-    chosen = next((v for v in variants if v.sku == request.GET.get("variant")), None)
-    chosen = chosen or next((v for v in variants if v.available), None) or (variants[0] if variants else None)
+    chosen = services.pick_variant(product, request.GET.get("variant", ""))
     url = product.get_absolute_url()
     images = [request.build_absolute_uri(image.image.url) for image in product.images.all()]
     return render(
@@ -46,7 +44,7 @@ def product_detail(request, slug):
         "market/product_detail.html",
         {
             "product": product,
-            "variants": variants,
+            "variants": product.variants.all(),
             "chosen": chosen,
             "canonical_url": url,
             "og_image": images[0] if images else "",
