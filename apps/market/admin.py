@@ -1,0 +1,100 @@
+"""Staff screens of the catalogue: products with their variants and photos inline, bulk show/hide and feature."""
+
+from django.contrib import admin, messages
+from django.db import models
+
+from . import services
+from .models import Category, Producer, Product, ProductImage, Variant
+
+# Addresses typed without a scheme are taken as https (Django 6's default, asked for now).
+URLS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Producer)
+class ProducerAdmin(admin.ModelAdmin):
+    formfield_overrides = URLS_ASSUME_HTTPS
+    list_display = ["name", "location", "contact_email", "created_at"]
+    search_fields = ["name", "slug", "location", "contact_email"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "position"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 1
+    fields = ["name", "sku", "price", "vat_rate", "currency", "stock", "position"]
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 1
+    fields = ["image", "thumbnail", "alt", "position"]
+    readonly_fields = ["thumbnail"]
+
+
+class StockFilter(admin.SimpleListFilter):
+    """Products by what can be sold: any variant available, none, or stock not counted at all."""
+
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("available", "Available"), ("sold_out", "Sold out"), ("untracked", "Not tracked")]
+
+    def queryset(self, request, queryset):
+        available = services.products_available().values("pk")
+        if self.value() == "available":
+            return queryset.filter(pk__in=available)
+        if self.value() == "sold_out":
+            return queryset.exclude(pk__in=available)
+        if self.value() == "untracked":
+            return queryset.filter(pk__in=Product.objects.filter(variants__stock__isnull=True).values("pk"))
+        return queryset
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    formfield_overrides = URLS_ASSUME_HTTPS
+    list_display = ["name", "producer", "category", "active", "featured", "updated_at"]
+    list_filter = ["active", "featured", StockFilter, "producer", "category"]
+    list_select_related = ["producer", "category"]
+    search_fields = ["name", "slug", "description", "producer__name", "variants__sku"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at", "last_seen_at"]
+    inlines = [VariantInline, ProductImageInline]
+    actions = ["activate", "deactivate", "feature", "unfeature"]
+
+    def save_formset(self, request, form, formset, change):
+        """Make a thumbnail for each photo added or replaced, as ``services.add_product_image`` does."""
+        super().save_formset(request, form, formset, change)
+        if formset.model is ProductImage:
+            for image_form in formset.forms:
+                if image_form.instance.pk and "image" in image_form.changed_data:
+                    services.make_thumbnail(image_form.instance)
+
+    def _done(self, request, count, what):
+        self.message_user(request, f"{count} product{'s' if count != 1 else ''} {what}.", messages.SUCCESS)
+
+    @admin.action(description="Show the selected products on the market")
+    def activate(self, request, queryset):
+        self._done(request, services.set_products_active(queryset.values_list("pk", flat=True), True), "shown")
+
+    @admin.action(description="Hide the selected products")
+    def deactivate(self, request, queryset):
+        self._done(request, services.set_products_active(queryset.values_list("pk", flat=True), False), "hidden")
+
+    @admin.action(description="Feature the selected products on the home page")
+    def feature(self, request, queryset):
+        self._done(request, services.set_products_featured(queryset.values_list("pk", flat=True), True), "featured")
+
+    @admin.action(description="Take the selected products off the home page")
+    def unfeature(self, request, queryset):
+        count = services.set_products_featured(queryset.values_list("pk", flat=True), False)
+        self._done(request, count, "no longer featured")
