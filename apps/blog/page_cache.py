@@ -3,11 +3,11 @@ The blog's pages as visitors who are not signed in see them, kept in the shared 
 
 A visitor's page is the same for every visitor, and building one takes its queries and the
 templates of a dozen cards: the home with 1,000 posts answered at 0.04 of ``/healthz`` and a
-post page at 0.08 (``bench/blog.py``, 2026-12-02). Kept pages are filed under the blog's current
-*edition*, a number every change visitors could see moves on (``new_edition``, on commit), so a
-published, edited or withdrawn post shows at once; ``KEEP_FOR`` bounds what a change made
-elsewhere (a tag renamed in the admin) may leave stale. Members, and a visitor with a message
-waiting, get the page built for them.
+post page at 0.08 (``bench/blog.py``, 2026-12-02). A kept page carries the blog's *edition* it was
+built in, a number every change visitors could see moves on (``new_edition``, on commit), and is
+served only in that edition, so a published, edited or withdrawn post shows at once; ``KEEP_FOR``
+bounds what a change made elsewhere (a tag renamed in the admin) may leave stale. Members, and a
+visitor with a message waiting, get the page built for them.
 """
 
 import hashlib
@@ -34,9 +34,8 @@ def new_edition():
 
 
 def _key(request):
-    edition = cache.get_or_set(EDITION_KEY, 1, None)
     where = f"{request.get_host()}{request.get_full_path()}"
-    return f"blog:page:{edition}:{hashlib.sha256(where.encode()).hexdigest()}"
+    return f"blog:page:{hashlib.sha256(where.encode()).hexdigest()}"
 
 
 def for_visitors(view):
@@ -47,9 +46,12 @@ def for_visitors(view):
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated or "messages" in request.COOKIES:
             return view(request, *args, **kwargs)
         key = _key(request)
-        kept = cache.get(key)
-        if kept is not None:
-            status, headers, content = kept
+        # One round trip for both: the page keeps the edition it was built in.
+        found = cache.get_many([EDITION_KEY, key])
+        edition = found.get(EDITION_KEY, 1)
+        kept = found.get(key)
+        if kept is not None and kept[0] == edition:
+            _edition, status, headers, content = kept
             response = HttpResponse(content, status=status)
             for name, value in headers.items():
                 response[name] = value
@@ -57,7 +59,7 @@ def for_visitors(view):
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
             headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-            cache.set(key, (response.status_code, headers, response.content), KEEP_FOR)
+            cache.set(key, (edition, response.status_code, headers, response.content), KEEP_FOR)
         return response
 
     return wrapped
