@@ -50,3 +50,17 @@ def test_incr_and_clear(kept):
 
 def test_the_process_alias_is_this_backend():
     assert isinstance(caches["process"], ObjectCache)
+
+
+def test_the_redis_backend_keeps_one_client_per_pool(settings):
+    """Only with Redis configured (CI): the same client object serves every call on one pool."""
+    from django.core.cache import cache
+
+    from apps.core.redis_cache import KeptClientRedisCache
+
+    if not isinstance(cache, KeptClientRedisCache):
+        pytest.skip("REDIS_URL is not set: the local-memory cache is in use (CI sets it)")
+    first = cache._cache.get_client("a")
+    assert cache._cache.get_client("b") is first
+    cache.set("kept", {"a": 1})
+    assert cache.get("kept") == {"a": 1}
