@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import caches
 
 from apps.core.process_cache import ObjectCache
+from apps.core.redis_cache import KeptClientRedisCache
 
 
 @pytest.fixture
@@ -54,10 +55,7 @@ def test_the_process_alias_is_this_backend():
 
 def test_the_redis_backend_keeps_one_client_per_pool(settings):
     """Only with Redis configured (CI): the same client object serves every call on one pool."""
-    from django.core.cache import cache
-
-    from apps.core.redis_cache import KeptClientRedisCache
-
+    cache = caches["default"]
     if not isinstance(cache, KeptClientRedisCache):
         pytest.skip("REDIS_URL is not set: the local-memory cache is in use (CI sets it)")
     first = cache._cache.get_client("a")
