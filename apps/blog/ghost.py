@@ -76,6 +76,7 @@ class SyncResult:
     updated: int = 0
     unchanged: int = 0
     unpublished: int = 0
+    members_only: int = 0
     failures: list[str] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:
@@ -90,6 +91,7 @@ class _GhostPost:
     """One post or page as Ghost gave it, already mapped to the blog's fields."""
 
     id: str
+    public: bool
     updated_at: datetime.datetime
     published_at: datetime.datetime | None
     fields: dict
@@ -258,12 +260,21 @@ def _parse(item, *, is_page: bool) -> _GhostPost:
     }
     return _GhostPost(
         id=ghost_id,
+        public=_is_public(item),
         updated_at=_datetime(item.get("updated_at"), "updated_at"),
         published_at=_datetime(published_at, "published_at") if published_at else None,
         fields=fields,
         tags=tags,
         author_emails=emails,
     )
+
+
+def _is_public(item: dict) -> bool:
+    """
+    Return whether anyone may read the post in Ghost: for members' and paid posts the Content API
+    gives only the part before the paywall, which must not be published here as if it were whole.
+    """
+    return item.get("visibility", "public") == "public"
 
 
 def _tag_name(slug: str, name: str) -> str | None:
@@ -313,6 +324,23 @@ def _upsert(ghost: _GhostPost) -> str:
     return "created" if post is None else "updated"
 
 
+def _take_back(ghost_id: str) -> str:
+    """Unpublish the imported post Ghost answers 404 for (deleted or unpublished there)."""
+    post = Post.objects.filter(ghost_id=ghost_id).exclude(status=Post.Status.DRAFT).first()
+    if post is None:
+        return "absent"
+    services.unpublish_post(post.pk)
+    return "unpublished"
+
+
+def _write(ghost: _GhostPost) -> str:
+    """Write a public post as Ghost has it; take back one that is for Ghost's members only."""
+    if ghost.public:
+        return _upsert(ghost)
+    _take_back(ghost.id)
+    return "members_only"
+
+
 def _unpublish_absent(ghost_ids: set[str], *, is_page: bool) -> int:
     """Unpublish the imported posts Ghost no longer shows; each sends its Delete. Return how many."""
     gone = (
@@ -344,7 +372,7 @@ def _sync_listing(resource: str, *, full: bool, result: SyncResult, progress: Pr
         ghosts = [_parse(item, is_page=resource == "pages") for item in items]
         for ghost in ghosts:
             try:
-                result.count(_upsert(ghost))
+                result.count(_write(ghost))
             except RoseAshError as exc:
                 result.failures.append(f"{resource[:-1]} {ghost.id} ({ghost.fields['slug']}): {exc.message}")
                 advancing = False  # retried from here on the next run
@@ -360,18 +388,20 @@ def _sync_listing(resource: str, *, full: bool, result: SyncResult, progress: Pr
 def _reconcile(resource: str, result: SyncResult) -> None:
     """Unpublish here what Ghost no longer lists; only once the whole id listing has been read."""
     upstream = set()
-    for items, _total in _pages(resource, {"fields": "id"}):
+    for items, _total in _pages(resource, {"fields": "id,visibility"}):
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 raise _garbled(f"to {resource}/?fields=id lists something without an id")
-            upstream.add(item["id"])
+            if _is_public(item):
+                upstream.add(item["id"])
     result.unpublished += _unpublish_absent(upstream, is_page=resource == "pages")
 
 
 def sync(*, full: bool = False, progress: Progress | None = None) -> SyncResult:
     """
     Import what changed in Ghost since the last run (with ``full``, everything), posts and pages,
-    then with ``full`` unpublish the imported ones Ghost no longer shows.
+    then with ``full`` unpublish the imported ones Ghost no longer shows. Posts for Ghost's members
+    only are not imported (and unpublished here if they were public before).
 
     Raises ``RoseAshError`` when Ghost cannot be read at all (settings, key, network, garbled
     answer): what was written before stays written and the mark stays at the last whole page.
@@ -390,8 +420,8 @@ def sync(*, full: bool = False, progress: Progress | None = None) -> SyncResult:
 def sync_one(resource: str, ghost_id: str) -> str:
     """
     Re-read one post or page (a webhook named it) and write it as Ghost now shows it; one Ghost no
-    longer shows is unpublished here. Return what was done: created, updated, unchanged,
-    unpublished or absent.
+    longer shows (or shows to its members only) is unpublished here. Return what was done: created,
+    updated, unchanged, unpublished, members_only or absent.
     """
     if resource not in RESOURCES or not GHOST_ID.fullmatch(ghost_id):
         raise RoseAshError("ghost_id_invalid", f"{resource}/{ghost_id} is not a Ghost post or page.")
@@ -401,16 +431,7 @@ def sync_one(resource: str, ghost_id: str) -> str:
     items = answer.get(resource)
     if not isinstance(items, list) or len(items) != 1:
         raise _garbled(f"to {resource}/{ghost_id}/ does not hold one {resource[:-1]}")
-    return _upsert(_parse(items[0], is_page=resource == "pages"))
-
-
-def _take_back(ghost_id: str) -> str:
-    """Unpublish the imported post Ghost answers 404 for (deleted or unpublished there)."""
-    post = Post.objects.filter(ghost_id=ghost_id).exclude(status=Post.Status.DRAFT).first()
-    if post is None:
-        return "absent"
-    services.unpublish_post(post.pk)
-    return "unpublished"
+    return _write(_parse(items[0], is_page=resource == "pages"))
 
 
 # --- Webhooks --------------------------------------------------------------------------------

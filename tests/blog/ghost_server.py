@@ -1,7 +1,7 @@
 """
 A Ghost site for the tests: the Content API on a real local HTTP server (pytest-httpserver), over
 posts and pages the test sets, answering in Ghost's shapes (``?key=``, ``filter=updated_at:>=``,
-``order=updated_at asc``, ``fields=id``, ``limit``/``page`` with ``meta.pagination``, ``{id}/``).
+``order=updated_at asc``, ``fields``, ``limit``/``page`` with ``meta.pagination``, ``{id}/``).
 """
 
 import datetime
@@ -93,8 +93,9 @@ class FakeGhost:
             since = FILTER.fullmatch(request.args["filter"]).group(1)
             since = datetime.datetime.strptime(since, "%Y-%m-%d %H:%M:%S")
             items = [item for item in items if _parse_date(item["updated_at"]) >= since]
-        if request.args.get("fields") == "id":
-            items = [{"id": item["id"]} for item in items]
+        if "fields" in request.args:
+            wanted = request.args["fields"].split(",")
+            items = [{name: item[name] for name in wanted} for item in items]
         limit, page = int(request.args.get("limit", 15)), int(request.args.get("page", 1))
         pages = max(1, -(-len(items) // limit))
         pagination = {

@@ -82,7 +82,7 @@ def test_the_first_sync_imports_posts_and_pages_published_with_their_tags_and_da
     status, out, _ = sync()
 
     assert status == 0
-    assert "Created 3, updated 0, unchanged 0, unpublished 0." in out
+    assert "Created 3, updated 0, unchanged 0, unpublished 0, members-only (not imported) 0." in out
     post = Post.objects.get(ghost_id=ghost_id(1))
     assert (post.title, post.slug, post.status, post.is_page) == ("Apple harvest", "apple-harvest", "published", False)
     assert post.published_at == datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.UTC)  # Ghost's, not ours
@@ -198,14 +198,14 @@ def test_full_unpublishes_a_post_deleted_upstream_and_sends_its_delete(ghost):
     status, out, _ = sync("--full")
 
     assert status == 0
-    assert "unpublished 2." in out
+    assert "unpublished 2," in out
     gone = Post.objects.get(ghost_id=ghost_id(2))
     assert (gone.status, gone.published_at) == ("draft", None)
     assert Post.objects.get(ghost_id=ghost_id(3)).status == "draft"
     assert Post.objects.get(ghost_id=ghost_id(1)).is_live
     create, delete = APActivity.objects.filter(payload__object__url__endswith="/post-2/").get(), last_sent()
     assert (delete.type, delete.payload["object"]["id"]) == ("Delete", create.payload["object"]["id"])
-    assert [listing.get("fields") for listing in ghost.listings("posts")][-1] == "id"
+    assert ghost.listings("posts")[-1]["fields"] == "id,visibility"
 
 
 def test_a_post_unpublished_upstream_and_published_again_comes_back(ghost):
@@ -223,6 +223,32 @@ def test_a_post_unpublished_upstream_and_published_again_comes_back(ghost):
     assert post.is_live
     assert post.published_at == datetime.datetime(2026, 11, 5, 9, 0, tzinfo=datetime.UTC)
     assert [kind for kind, _url in sent()] == ["Create", "Delete", "Create"]
+
+
+def test_posts_for_ghosts_members_only_are_not_imported_and_taken_back_when_they_become_so(ghost):
+    ghost.add(ghost_post(1), ghost_post(2, visibility="paid", html="<p>Only the part before the paywall</p>"))
+
+    status, out, _ = sync()
+
+    assert status == 0
+    assert "Created 1," in out
+    assert "members-only (not imported) 1." in out
+    assert not Post.objects.filter(ghost_id=ghost_id(2)).exists()
+
+    ghost.add(ghost_post(1, visibility="members", updated="2026-11-04T00:00:00.000Z"))
+    sync()
+    assert Post.objects.get(ghost_id=ghost_id(1)).status == "draft"
+    assert [kind for kind, _url in sent()] == ["Create", "Delete"]
+
+
+def test_full_takes_back_a_post_that_became_members_only(ghost):
+    ghost.add(ghost_post(1))
+    sync()
+    ghost.posts[ghost_id(1)]["visibility"] = "members"  # as the id listing shows it; its updated_at not read
+
+    sync("--full")
+
+    assert Post.objects.get(ghost_id=ghost_id(1)).status == "draft"
 
 
 def test_a_refused_key_is_a_clear_error_with_an_exit_status_and_nothing_changes(ghost, settings, capsys):
@@ -372,6 +398,7 @@ def test_the_beat_task_runs_the_incremental_sync(ghost):
         "updated": 0,
         "unchanged": 0,
         "unpublished": 0,
+        "members_only": 0,
         "failures": [],
     }
     assert sync_ghost_task.delay().get()["unchanged"] == 1

@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 bar.close()
         self.stdout.write(
             f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}, "
-            f"unpublished {result.unpublished}."
+            f"unpublished {result.unpublished}, members-only (not imported) {result.members_only}."
         )
         if result.failures:
             for failure in result.failures:
