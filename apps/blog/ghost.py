@@ -314,7 +314,8 @@ def _upsert(ghost: _GhostPost) -> str:
         if post is not None and post.ghost_updated_at == ghost.updated_at and post.is_live:
             return "unchanged"
         tags = [name for name in (_tag_name(*tag) for tag in ghost.tags) if name]
-        author_ids = _member_ids(ghost.author_emails)
+        # None when no Ghost author is a member here: the authors staff may have chosen are kept.
+        author_ids = _member_ids(ghost.author_emails) or None
         if post is None:
             written = services.create_post(tags=tags, author_ids=author_ids, **ghost.fields)
         else:

@@ -390,6 +390,19 @@ def test_tags_are_upserted_by_their_ghost_slug(ghost):
     assert list(Post.objects.get(ghost_id=ghost_id(1)).tags.values_list("slug", flat=True)) == ["apples"]
 
 
+def test_authors_chosen_here_are_kept_while_no_ghost_author_is_a_member(ghost, member):
+    ghost.add(ghost_post(1))
+    sync()
+    post = Post.objects.get(ghost_id=ghost_id(1))
+    assert not post.authors.exists()  # Ghost's Ann (no email from the Content API) is no member
+    post.authors.set([member])  # as staff would in the admin
+
+    ghost.add(ghost_post(1, updated="2026-11-04T00:00:00.000Z", title="Edited in Ghost"))
+    sync()
+
+    assert list(Post.objects.get(ghost_id=ghost_id(1)).authors.all()) == [member]
+
+
 def test_the_beat_task_runs_the_incremental_sync(ghost):
     ghost.add(ghost_post(1))
 
