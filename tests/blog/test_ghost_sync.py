@@ -3,10 +3,13 @@
 import datetime
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command, load_command_class
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from werkzeug import Response
 
@@ -37,11 +40,28 @@ def sync(*args):
     return 0, stdout.getvalue(), stderr.getvalue()
 
 
-def run_from_shell(capsys, *args):
-    """Run ``manage.py sync_ghost`` through Django's entry point; return the exit status and stderr lines."""
-    with pytest.raises(SystemExit) as exited:
-        load_command_class("apps.blog", "sync_ghost").run_from_argv(["manage.py", "sync_ghost", *args])
-    return exited.value.code, capsys.readouterr().err.strip().splitlines()
+def test_the_command_run_by_an_operator_prints_one_line_and_exits_non_zero(tmp_path):
+    """The whole path an operator takes: ``manage.py sync_ghost`` in its own process, GHOST_URL unset."""
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DEBUG": "true",
+        "ROSEASH_ENV_FILE": "",
+        "ROSEASH_VAR_DIR": str(tmp_path),
+        "GHOST_URL": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "sync_ghost"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=django_settings.BASE_DIR,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "CommandError: GHOST_URL is not set: give the address of the Ghost site, e.g. https://ghost.example.org."
+    ]
 
 
 def sent():
@@ -164,15 +184,15 @@ def test_the_sync_follows_pagination_through_three_pages(ghost):
     assert Post.objects.filter(ghost_id__isnull=False, status="published").count() == count
 
 
-def test_a_failure_on_a_later_page_keeps_the_earlier_pages_and_the_mark_where_they_ended(ghost, capsys):
+def test_a_failure_on_a_later_page_keeps_the_earlier_pages_and_the_mark_where_they_ended(ghost):
     count = 2 * ghost_sync.PAGE_SIZE + 3
     ghost.add(*(ghost_post(n, updated=f"2026-11-01T10:{n // 60:02}:{n % 60:02}.000Z") for n in range(1, count + 1)))
     ghost.broken_pages[2] = Response("{}", status=401, content_type="application/json")
 
-    status, errors = run_from_shell(capsys)
+    status, _out, error = sync()
 
     assert status == 1
-    assert errors[-1].startswith("CommandError: The Content API key was refused (Ghost answered 401)")
+    assert error.startswith("The Content API key was refused (Ghost answered 401)")
     assert Post.objects.count() == ghost_sync.PAGE_SIZE  # the first page, each post whole
     last_of_page_1 = Post.objects.get(ghost_id=ghost_id(ghost_sync.PAGE_SIZE)).ghost_updated_at
     assert GhostCursor.objects.get(resource="posts").synced_through == last_of_page_1
@@ -251,20 +271,20 @@ def test_full_takes_back_a_post_that_became_members_only(ghost):
     assert Post.objects.get(ghost_id=ghost_id(1)).status == "draft"
 
 
-def test_a_refused_key_is_a_clear_error_with_an_exit_status_and_nothing_changes(ghost, settings, capsys):
+def test_a_refused_key_is_a_clear_error_with_an_exit_status_and_nothing_changes(ghost, settings):
     ghost.add(ghost_post(1))
     sync()
     ghost.add(ghost_post(1, updated="2026-11-09T00:00:00.000Z", title="Changed"))
     before, cursor = snapshot(), GhostCursor.objects.get(resource="posts").synced_through
     settings.GHOST_CONTENT_KEY = "0" * 26
 
-    status, errors = run_from_shell(capsys)
+    status, _out, error = sync()
 
     assert status == 1
-    assert errors == [
-        "CommandError: The Content API key was refused (Ghost answered 401): check GHOST_CONTENT_KEY against the "
+    assert error == (
+        "The Content API key was refused (Ghost answered 401): check GHOST_CONTENT_KEY against the "
         "custom integration in Ghost's settings."
-    ]
+    )
     assert snapshot() == before
     assert GhostCursor.objects.get(resource="posts").synced_through == cursor
 
@@ -279,15 +299,15 @@ def test_a_refused_key_is_a_clear_error_with_an_exit_status_and_nothing_changes(
     ],
 )
 def test_missing_or_wrong_settings_stop_the_command_with_one_line_before_any_request(
-    ghost, settings, capsys, name, value, message
+    ghost, settings, name, value, message
 ):
     setattr(settings, name, value)
 
-    status, errors = run_from_shell(capsys)
+    status, _out, error = sync()
 
     assert status == 1
-    assert len(errors) == 1
-    assert errors[0].startswith(f"CommandError: {message}")
+    assert error.startswith(message)
+    assert "\n" not in error
     assert ghost.requests == []
 
 
