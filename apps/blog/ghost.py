@@ -27,6 +27,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -64,6 +65,11 @@ SIGNATURE = re.compile(r"sha256=([0-9a-f]{64})\s*,\s*t=([0-9]{1,16})")
 
 # Errors that may go away by themselves (Ghost restarting), worth retrying.
 PASSING_ERRORS = frozenset({"ghost_unreachable", "ghost_unavailable"})
+
+# One sync at a time (beat, an operator's command): two would both create a new post and one
+# would fail on its slug. Held at most as long as a task may run; a killed run's lock expires.
+SYNC_LOCK = "blog:ghost:sync"
+SYNC_LOCK_SECONDS = 300
 
 Progress = Callable[[str, int, int], None]
 
@@ -405,17 +411,23 @@ def sync(*, full: bool = False, progress: Progress | None = None) -> SyncResult:
     only are not imported (and unpublished here if they were public before).
 
     Raises ``RoseAshError`` when Ghost cannot be read at all (settings, key, network, garbled
-    answer): what was written before stays written and the mark stays at the last whole page.
+    answer) or another sync is running: what was written before stays written and the mark stays
+    at the last whole page.
     Must not be called inside a transaction: it makes requests. ``progress(resource, done, total)``
     is told of each post.
     """
-    result = SyncResult()
-    for resource in RESOURCES:
-        _sync_listing(resource, full=full, result=result, progress=progress)
-    if full:
+    if not cache.add(SYNC_LOCK, True, SYNC_LOCK_SECONDS):
+        raise RoseAshError("ghost_sync_running", "A Ghost sync is running already: try again when it has ended.")
+    try:
+        result = SyncResult()
         for resource in RESOURCES:
-            _reconcile(resource, result)
-    return result
+            _sync_listing(resource, full=full, result=result, progress=progress)
+        if full:
+            for resource in RESOURCES:
+                _reconcile(resource, result)
+        return result
+    finally:
+        cache.delete(SYNC_LOCK)
 
 
 def sync_one(resource: str, ghost_id: str) -> str:

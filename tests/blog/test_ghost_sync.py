@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from werkzeug import Response
@@ -436,6 +437,21 @@ def test_the_beat_task_runs_the_incremental_sync(ghost):
     }
     assert sync_ghost_task.delay().get()["unchanged"] == 1
     assert django_settings.CELERY_BEAT_SCHEDULE["sync-ghost"]["task"] == sync_ghost_task.name == "blog.sync_ghost"
+
+
+def test_one_sync_at_a_time(ghost):
+    ghost.add(ghost_post(1))
+    cache.add(ghost_sync.SYNC_LOCK, True, 60)  # as a sync running in another process holds it
+
+    status, _out, error = sync()
+
+    assert (status, error) == (1, "A Ghost sync is running already: try again when it has ended.")
+    assert sync_ghost_task.delay().get() is None  # beat leaves the work to the run in progress
+    assert (ghost.requests, list(Post.objects.all())) == ([], [])
+
+    cache.delete(ghost_sync.SYNC_LOCK)
+    assert sync()[0] == 0
+    assert cache.add(ghost_sync.SYNC_LOCK, True, 60)  # released after the run
 
 
 def test_the_beat_task_does_nothing_where_ghost_is_not_configured(ghost, settings):
