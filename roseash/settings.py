@@ -298,6 +298,8 @@ CELERY_TASK_ROUTES = {
     "core.clear_expired_sessions": {"queue": "default"},
     "account.send_email_confirmation": {"queue": "mail"},
     "account.clear_expired_sign_ins": {"queue": "default"},
+    "blog.sync_ghost": {"queue": "fetch"},
+    "blog.sync_ghost_post": {"queue": "fetch"},
     "federation.fetch_peer_actor": {"queue": "fetch"},
     "federation.refresh_stale_peers": {"queue": "fetch"},
     "federation.process_inbound": {"queue": "inbox"},
@@ -459,6 +461,16 @@ PASSWORD_RESET_TIMEOUT = 3 * 86_400
 CELERY_BEAT_SCHEDULE["publish-due-posts"] = {
     "task": "blog.publish_due_posts",
     "schedule": 60.0,
+}
+# Ghost sync (docs/blog.md): the Ghost site's address, its Content API key, the webhooks' secret.
+# Unset GHOST_URL: no sync, and the beat task does nothing.
+GHOST_URL = os.environ.get("GHOST_URL", "").strip()
+GHOST_CONTENT_KEY = os.environ.get("GHOST_CONTENT_KEY", "").strip()
+GHOST_WEBHOOK_SECRET = os.environ.get("GHOST_WEBHOOK_SECRET", "")
+# Every ten minutes: webhooks bring a change at once; this catches what a lost webhook missed.
+CELERY_BEAT_SCHEDULE["sync-ghost"] = {
+    "task": "blog.sync_ghost",
+    "schedule": crontab(minute="*/10"),
 }
 CELERY_BEAT_SCHEDULE["clear-expired-sign-ins"] = {
     "task": "account.clear_expired_sign_ins",

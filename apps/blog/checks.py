@@ -2,6 +2,7 @@
 
 from django.core import checks
 
+from .ghost import configuration_problem, is_wanted
 from .models import FEDERATE_AS_CHOICES, federate_as
 
 
@@ -16,3 +17,14 @@ def check_federate_as(app_configs=None, **kwargs):
             id="blog.E001",
         )
     ]
+
+
+@checks.register()
+def check_ghost(app_configs=None, **kwargs):
+    """Ghost's settings are checked at start-up once ``GHOST_URL`` asks for a sync."""
+    if not is_wanted():
+        return []
+    problem = configuration_problem()
+    if problem is None:
+        return []
+    return [checks.Error(problem, hint="See docs/blog.md, Ghost.", id="blog.E002")]

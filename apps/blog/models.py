@@ -66,6 +66,10 @@ class Post(models.Model):
     is_page = models.BooleanField("static page", default=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # Set on posts imported from Ghost (``ghost.py``): the id they are upserted by, and the
+    # ``updated_at`` of the version we hold, so an unchanged post is not rewritten (nor re-federated).
+    ghost_id = models.CharField("Ghost id", max_length=40, unique=True, null=True, blank=True, editable=False)
+    ghost_updated_at = models.DateTimeField("updated in Ghost", null=True, blank=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -146,3 +150,16 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.created:%Y-%m-%d %H:%M})"
+
+
+class GhostCursor(models.Model):
+    """
+    How far the Ghost sync has read one listing (posts or pages): the ``updated_at`` of the last
+    page it imported whole. Moved only after every post of a page is written, so a failure is retried.
+    """
+
+    resource = models.CharField(max_length=10, unique=True)
+    synced_through = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.resource} through {self.synced_through:%Y-%m-%d %H:%M:%S}"

@@ -132,7 +132,10 @@ def tag_named(name: str) -> Tag:
     slug = slugify(name)
     if not slug:
         raise RoseAshError("tag_empty", f"A tag needs letters or digits; “{name}” has none.")
-    tag, _ = Tag.objects.get_or_create(slug=slug, defaults={"name": name})
+    # By name first: a tag imported with its source's slug (Ghost's) keeps it.
+    tag = Tag.objects.filter(name=name).first()
+    if tag is None:
+        tag, _ = Tag.objects.get_or_create(slug=slug, defaults={"name": name})
     return tag
 
 
@@ -171,10 +174,11 @@ def update_post(
     return post
 
 
-def publish_post(post_id: int) -> Post:
+def publish_post(post_id: int, *, published_at: datetime.datetime | None = None) -> Post:
     """
     Publish a post now, so visitors read it and the blog actor's followers receive it; a post that
-    is published already is left as it is (a second click sends nothing).
+    is published already is left as it is (a second click sends nothing). ``published_at`` keeps
+    the date a post imported from elsewhere (Ghost) was first published there.
     """
     with transaction.atomic():
         post = _post(post_id, lock=True)
@@ -182,7 +186,7 @@ def publish_post(post_id: int) -> Post:
             return post
         _check(post)
         post.status = Post.Status.PUBLISHED
-        post.published_at = timezone.now()
+        post.published_at = published_at or timezone.now()
         post.publish_at = None
         post.save(update_fields=["status", "published_at", "publish_at", "updated"])
         _federate(post)

@@ -20,4 +20,5 @@ urlpatterns = [
     path("tags/<slug:slug>/feed/atom/", for_visitors(feeds.TaggedPostsAtom()), name="tag-feed-atom"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots, name="robots"),
+    path("ghost/webhook/", views.ghost_webhook, name="ghost-webhook"),
 ]

@@ -4,16 +4,20 @@ import json
 
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
+from apps.core.errors import RoseAshError
 from apps.core.sites import site_url
 
-from . import page_cache, services
+from . import ghost, page_cache, services
+from .tasks import sync_ghost_post_task
 
 PER_PAGE = 10
 FEATURED = 3
@@ -119,3 +123,20 @@ def robots(request):
         f"Sitemap: {site_url('blog', 'blog:sitemap')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@csrf_exempt  # Ghost proves itself by its signature; there is no session to forge
+@require_POST
+def ghost_webhook(request):
+    """
+    Take a signed Ghost webhook and queue a re-read of the post it names, once this request's
+    transaction has committed: Ghost is not called while Ghost waits for our answer.
+    """
+    try:
+        ghost.verify_signature(request.body, request.headers.get("X-Ghost-Signature"))
+        resource, ghost_id = ghost.webhook_target(request.body)
+    except RoseAshError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    # robust: with tasks run in-process (no broker), a failing re-read is logged, not our 500.
+    transaction.on_commit(lambda: sync_ghost_post_task.delay(resource, ghost_id), robust=True)
+    return JsonResponse({"queued": f"{resource}/{ghost_id}"}, status=202)
