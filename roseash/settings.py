@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "oauth2_provider",
+    # Its static files only (the built ProseMirror editor and its CSS): apps.blog.editor loads them.
+    "django_prose_editor",
     "apps.core",
     "apps.account",
     "apps.blog",
