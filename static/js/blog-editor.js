@@ -67,6 +67,7 @@ function connectPictures(textarea, editor, uploadUrl) {
 function connectAutosave(form) {
   const status = form.querySelector("[data-autosave-status]");
   let timer = null;
+  let saving = null; // the save under way, which a button press waits for
   async function save() {
     if (form.dataset.status === "published") return; // published posts change only by a button
     const fields = Object.fromEntries(
@@ -94,9 +95,18 @@ function connectAutosave(form) {
   }
   form.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(save, AUTOSAVE_DELAY);
+    timer = setTimeout(() => {
+      saving = save().finally(() => { saving = null; });
+    }, AUTOSAVE_DELAY);
   });
-  form.addEventListener("submit", () => clearTimeout(timer));
+  form.addEventListener("submit", (event) => {
+    clearTimeout(timer);
+    if (saving) {
+      // A first autosave may be creating the post: submit once it has, to that post's address.
+      event.preventDefault();
+      saving.then(() => form.requestSubmit(event.submitter));
+    }
+  });
 }
 
 for (const textarea of document.querySelectorAll("textarea[data-blog-editor]")) {
