@@ -121,14 +121,13 @@ def upload_picture(request):
 @staff_only
 def autosave(request):
     """
-    Save what the editor holds as a draft: a new post is created as one, a draft or scheduled post is
-    updated. A published post is never changed from here (its followers would get each keystroke as
-    an Update): the answer is 409, and the staff member saves it with the button.
+    Save what the editor holds as a draft (``services.save_draft``): never published from here, and
+    a published post is left alone (409): the staff member saves it with the button.
     """
     try:
         data = json.loads(request.body)
     except ValueError:
-        return JsonResponse({"error": "json_invalid", "message": "Send the post as a JSON object."}, status=400)
+        data = None
     if not isinstance(data, dict):
         return JsonResponse({"error": "json_invalid", "message": "Send the post as a JSON object."}, status=400)
     fields = {name: str(data.get(name) or "") for name in AUTOSAVED_FIELDS if name in data}
@@ -136,15 +135,7 @@ def autosave(request):
     if post_id is not None and not isinstance(post_id, int):
         return JsonResponse({"error": "post_invalid", "message": "“post” is a post's number."}, status=400)
     try:
-        if post_id:
-            post = get_object_or_404(Post, pk=post_id)
-            if post.status == Post.Status.PUBLISHED:
-                raise RoseAshError(
-                    "post_published", "This post is published: save your changes with the Save button.", status=409
-                )
-            post = services.update_post(post.pk, **fields)
-        else:
-            post = services.create_post(author_ids=[request.user.pk], **fields)
+        post = services.save_draft(post_id, author_id=request.user.pk, **fields)
     except RoseAshError as error:
         return JsonResponse(error.as_dict(), status=error.status)
     return JsonResponse(

@@ -332,6 +332,13 @@ def test_autosave_refuses_an_empty_title_and_garbage(staff_client):
     assert Post.objects.count() == 0
 
 
+def test_autosave_of_a_post_that_does_not_exist_is_404(staff_client):
+    response = autosave(staff_client, post=404, title="Ghost")
+
+    assert (response.status_code, response.json()["error"]) == (404, "post_unknown")
+    assert Post.objects.count() == 0
+
+
 def test_autosave_needs_the_csrf_token(site_client, steward):
     client = site_client("blog", enforce_csrf_checks=True)
     client.force_login(steward)
