@@ -63,6 +63,11 @@ def test_staff_write_a_post_with_a_picture_publish_it_and_a_visitor_reads_it(pag
     picture = body.locator("img[alt='Apple blossom']")
     assert picture.get_attribute("src").startswith(f"{blog}/media/blog/")
 
+    # Autosave kept the work as a draft, and the page now edits that post rather than a new one.
+    page.get_by_text(re.compile(r"Draft saved at")).wait_for()
+    page.wait_for_url(re.compile(rf"{re.escape(blog)}/editor/\d+/"))
+    assert Post.objects.values_list("title", "status", "published_at").get() == ("Blossom week", "draft", None)
+
     page.get_by_role("button", name="Publish").click()
     page.wait_for_url(re.compile(rf"{re.escape(blog)}/editor/\d+/"))
     assert "“Blossom week” is published." in page.locator(".messages").inner_text()
