@@ -1,9 +1,9 @@
 """
 The staff editor's post form: it checks the shape of what was typed; the services check the rest.
 
-Uniqueness of the slug, an empty title and the cleaning of the body are the services' refusals
-(``RoseAshError``), which the view puts back on the form, so the admin, the editor and the services
-never disagree about what a valid post is.
+A slug another post has, a schedule in the past and the cleaning of the body are the services'
+work (the view puts their ``RoseAshError`` back on the form), so the admin, the editor and the
+services never disagree about what a valid post is.
 """
 
 from functools import partial

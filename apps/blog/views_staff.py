@@ -55,7 +55,7 @@ def staff_only(view):
 @require_safe
 @staff_only
 def post_list(request):
-    """Every post and page, drafts and scheduled ones first, the last changed on top."""
+    """Every post and page, whatever its status, the last changed on top."""
     posts = Post.objects.prefetch_related("authors").order_by("-updated", "-pk")
     return render(request, "blog/staff/list.html", {"posts": posts, "statuses": Post.Status})
 
