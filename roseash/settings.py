@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files (no CDN)
     "oauth2_provider",
+    # Its static files only (the built ProseMirror editor and its CSS): apps.blog.editor loads them.
+    "django_prose_editor",
     "apps.core",
     "apps.account",
     "apps.blog",

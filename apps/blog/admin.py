@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from apps.core.errors import RoseAshError
 
 from . import services
+from .editor import EditorWidget
 from .models import Post, Revision, Tag
 from .services import EDITABLE_FIELDS
 
@@ -50,6 +51,12 @@ class PostAdmin(admin.ModelAdmin):
     inlines = [RevisionInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["publish", "unpublish"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """The body gets the staff editor's widget: the same editor, the same picture uploads."""
+        if db_field.name == "body":
+            kwargs["widget"] = EditorWidget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")

@@ -41,6 +41,7 @@ __all__ = [
     "publish_due_posts",
     "publish_post",
     "restore_revision",
+    "save_draft",
     "schedule_post",
     "search_posts",
     "tag_named",
@@ -172,6 +173,22 @@ def update_post(
         if post.is_live or before["is_page"] != post.is_page:
             _federate(post)
     return post
+
+
+def save_draft(post_id: int | None, *, author_id: int, **fields) -> Post:
+    """
+    Keep an editor's work in progress (the editor's autosave): a new post is written as a draft, a
+    draft or scheduled one is updated. A published post is refused: each save of it would reach
+    its followers as an Update, so it is changed only when the editor says so (``update_post``).
+    """
+    if post_id is None:
+        return create_post(author_ids=[author_id], **fields)
+    with transaction.atomic():
+        if _post(post_id, lock=True).status == Post.Status.PUBLISHED:
+            raise RoseAshError(
+                "post_published", "This post is published: save your changes with the Save button.", status=409
+            )
+        return update_post(post_id, **fields)
 
 
 def publish_post(post_id: int, *, published_at: datetime.datetime | None = None) -> Post:

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, views, views_staff
 from .page_cache import for_visitors
 from .sitemaps import SITEMAPS
 
@@ -21,4 +21,10 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots, name="robots"),
     path("ghost/webhook/", views.ghost_webhook, name="ghost-webhook"),
+    # The staff's editor.
+    path("editor/", views_staff.post_list, name="editor"),
+    path("editor/new/", views_staff.post_edit, name="editor-new"),
+    path("editor/<int:post_id>/", views_staff.post_edit, name="editor-edit"),
+    path("editor/pictures/", views_staff.upload_picture, name="editor-image"),
+    path("editor/autosave/", views_staff.autosave, name="editor-autosave"),
 ]
