@@ -1,0 +1,159 @@
+"""The cooperative's navigation: the main menu in every site's header, edited by staff in the admin."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.blog import navigation, services
+from apps.blog.models import Menu, MenuItem
+from apps.blog.navigation import MenuEntry
+from apps.core.errors import RoseAshError
+from apps.core.fragments import FragmentContext, render_fragment
+
+pytestmark = pytest.mark.django_db
+
+MENUS = "/admin/blog/menu/"
+
+
+def header_nav(response):
+    """Return the header's ``<nav>`` of a page, the only place these tests look."""
+    assert response.status_code == 200
+    return re.search(r'<nav class="sites".*?</nav>', response.content.decode(), re.S).group(0)
+
+
+@pytest.fixture
+def about_page():
+    page = services.create_post(title="About the cooperative", slug="about", body="<p>Us.</p>", is_page=True)
+    return services.publish_post(page.pk)
+
+
+@pytest.fixture
+def main_menu(about_page, published_post):
+    harvest = services.tag_named("Harvest")
+    return navigation.create_menu(
+        "main",
+        [
+            MenuEntry(
+                "Writing",
+                site="blog",
+                children=(
+                    MenuEntry("About us", post_id=about_page.pk),
+                    MenuEntry("Harvest news", tag_id=harvest.pk),
+                    MenuEntry("Apples", post_id=published_post.pk),
+                ),
+            ),
+            MenuEntry("Shop", site="market"),
+            MenuEntry("Social", site="federation"),
+            MenuEntry("Our code", url="https://git.example.org/rose-ash"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(("site", "current"), [("blog", "Writing"), ("market", "Shop"), ("federation", "Social")])
+def test_every_sites_header_shows_the_main_menu_with_the_current_site_marked(site_client, main_menu, site, current):
+    nav = header_nav(site_client(site).get("/"))
+
+    assert f'<a href="http://{site}.localhost/" aria-current="page">{current}</a>' in nav
+    assert nav.count("aria-current") == 1
+    assert '<a href="https://git.example.org/rose-ash">Our code</a>' in nav
+    # Children are a list inside their parent's item: reachable by keyboard, no script to open them.
+    writing = re.search(r"<li><a [^>]*>Writing</a>\s*<ul>(.*?)</ul>\s*</li>", nav, re.S).group(1)
+    assert re.findall(r">([^<>]+)</a>", writing) == ["About us", "Harvest news", "Apples"]
+    assert "Cart" not in nav
+
+
+def test_links_go_to_the_targets_own_addresses(main_menu, about_page, published_post):
+    links = navigation.header_links()
+
+    writing = links[0]
+    assert [link.label for link in links] == ["Writing", "Shop", "Social", "Our code"]
+    assert [child.url for child in writing.children] == [
+        about_page.get_absolute_url(),
+        services.tag_named("Harvest").get_absolute_url(),
+        published_post.get_absolute_url(),
+    ]
+
+
+def test_without_a_menu_every_header_links_to_the_six_sites(site_client):
+    nav = header_nav(site_client("market").get("/"))
+
+    assert re.findall(r'<a href="http://(\w+)\.localhost/"', nav) == [
+        "blog",
+        "market",
+        "cart",
+        "events",
+        "account",
+        "federation",
+    ]
+    assert '<a href="http://market.localhost/" aria-current="page">Market</a>' in nav
+
+
+def test_a_menu_with_nothing_live_to_show_falls_back_to_the_six_sites(site_client):
+    draft = services.create_post(title="Not yet", body="<p>Soon.</p>")
+    navigation.create_menu("main", [MenuEntry("Coming soon", post_id=draft.pk)])
+
+    nav = header_nav(site_client("blog").get("/"))
+
+    assert "Coming soon" not in nav
+    assert nav.count('<li><a href="http://') == 6
+
+
+def test_an_item_whose_post_is_not_live_is_left_out_with_its_children(main_menu, about_page):
+    services.unpublish_post(about_page.pk)
+    cache.clear()  # what the TTL does: nobody tells the menu that a page was unpublished
+
+    assert [child.label for child in navigation.header_links()[0].children] == ["Harvest news", "Apples"]
+
+    draft = services.create_post(title="Draft", body="<p>Soon.</p>", is_page=True)
+    MenuItem.objects.filter(label="Writing").update(site="", post=draft)
+    cache.clear()
+
+    assert [link.label for link in navigation.header_links()] == ["Shop", "Social", "Our code"]
+
+
+def test_an_item_whose_post_is_deleted_stays_for_staff_to_point_elsewhere(main_menu, about_page):
+    services.delete_post(about_page.pk)
+    cache.clear()
+
+    assert MenuItem.objects.filter(label="About us", post=None).exists()
+    assert [child.label for child in navigation.header_links()[0].children] == ["Harvest news", "Apples"]
+
+
+def test_the_menu_costs_one_query_whatever_its_size():
+    def queries_for(count):
+        Menu.objects.all().delete()
+        navigation.create_menu(
+            "main",
+            [
+                MenuEntry(f"Site {n}", site="blog", children=(MenuEntry(f"Out {n}", url=f"https://example.org/{n}"),))
+                for n in range(count)
+            ],
+        )
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            html = render_fragment(navigation.MENU_FRAGMENT, FragmentContext({"site": "blog"}))
+        assert html.count("<li>") == 2 * count
+        return [query["sql"] for query in queries.captured_queries]
+
+    small, large = queries_for(2), queries_for(40)
+    assert len(small) == len(large) == 1, large
+
+
+def test_the_service_refuses_what_the_admin_refuses():
+    with pytest.raises(RoseAshError, match="not a web address"):
+        navigation.check_target(site="", post_id=None, tag_id=None, url="javascript:alert(1)")
+    with pytest.raises(RoseAshError, match="no site named"):
+        navigation.check_target(site="casino", post_id=None, tag_id=None, url="")
+    with pytest.raises(RoseAshError, match="one level of children"):
+        navigation.create_menu(
+            "footer",
+            [
+                MenuEntry(
+                    "A", site="blog", children=(MenuEntry("B", site="cart", children=(MenuEntry("C", site="events"),)),)
+                )
+            ],
+        )
+    assert not Menu.objects.filter(name="footer").exists()
