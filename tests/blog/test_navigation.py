@@ -52,6 +52,13 @@ def main_menu(about_page, published_post):
     )
 
 
+@pytest.fixture
+def admin_client(site_client, steward):
+    client = site_client("blog")
+    client.force_login(steward)
+    return client
+
+
 @pytest.mark.parametrize(("site", "current"), [("blog", "Writing"), ("market", "Shop"), ("federation", "Social")])
 def test_every_sites_header_shows_the_main_menu_with_the_current_site_marked(site_client, main_menu, site, current):
     nav = header_nav(site_client(site).get("/"))
@@ -142,6 +149,120 @@ def test_the_menu_costs_one_query_whatever_its_size():
     assert len(small) == len(large) == 1, large
 
 
+def test_the_header_is_cached_until_staff_save_the_menu_in_the_admin(site_client, admin_client, main_menu):
+    market = site_client("market")
+    assert ">Shop</a>" in header_nav(market.get("/"))
+    shop = MenuItem.objects.get(label="Shop")
+    MenuItem.objects.filter(pk=shop.pk).update(label="Behind the admin's back")
+    assert ">Shop</a>" in header_nav(market.get("/"))  # cached: nobody said the menu changed
+
+    response = admin_client.post(f"{MENUS}{main_menu.pk}/change/", menu_form(main_menu, {shop.pk: {"label": "Market"}}))
+
+    assert response.status_code == 302, errors(response)
+    nav = header_nav(market.get("/"))
+    assert '<a href="http://market.localhost/" aria-current="page">Market</a>' in nav
+    assert "Shop" not in nav
+
+
+def test_staff_add_a_menu_with_a_child_in_two_saves(site_client, admin_client):
+    added = admin_client.post(
+        f"{MENUS}add/",
+        {
+            **management(0, total=2),
+            "name": "main",
+            **item(0, label="Events", order=0, site="events"),
+            **item(1, label="Blog", order=1, site="blog"),
+        },
+    )
+    assert added.status_code == 302, errors(added)
+    menu = Menu.objects.get(name="main")
+    blog = menu.items.get(label="Blog")
+
+    changed = admin_client.post(
+        f"{MENUS}{menu.pk}/change/",
+        menu_form(menu, new=[{"label": "Partners", "url": "https://coop.example/", "parent": blog.pk}]),
+    )
+
+    assert changed.status_code == 302, errors(changed)
+    nav = header_nav(site_client("events").get("/"))
+    assert re.findall(r">([^<>]+)</a>", nav) == ["Events", "Blog", "Partners"]
+    assert '<a href="http://events.localhost/" aria-current="page">Events</a>' in nav
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"url": "javascript:alert(document.cookie)"}, "is not a web address"),
+        ({"url": "data:text/html,<script>alert(1)</script>"}, "is not a web address"),
+        ({"url": "ftp://files.example.org/"}, "is not a web address"),
+        ({}, "exactly one target"),
+        ({"url": "https://example.org/", "site": "market"}, "exactly one target"),
+    ],
+)
+def test_the_admin_refuses_a_link_that_is_not_one_web_target(admin_client, main_menu, fields, message):
+    before = list(MenuItem.objects.values_list("label", "url"))
+
+    response = admin_client.post(
+        f"{MENUS}{main_menu.pk}/change/", menu_form(main_menu, new=[{"label": "Sneaky", **fields}])
+    )
+
+    assert response.status_code == 200
+    assert message in errors(response)
+    assert list(MenuItem.objects.values_list("label", "url")) == before
+
+
+def test_an_items_parent_is_chosen_among_this_menus_items_only(admin_client, main_menu):
+    footer = navigation.create_menu("footer", [MenuEntry("Imprint", url="https://example.org/imprint")])
+
+    page = admin_client.get(f"{MENUS}{main_menu.pk}/change/").content.decode()
+
+    assert admin_client.get(f"{MENUS}add/").status_code == 200
+    assert ">Writing</option>" in page
+    assert ">Imprint</option>" not in page
+    imprint = footer.items.get()
+    response = admin_client.post(
+        f"{MENUS}{main_menu.pk}/change/",
+        menu_form(main_menu, new=[{"label": "Stray", "site": "cart", "parent": imprint.pk}]),
+    )
+    assert "Select a valid choice" in errors(response)
+
+
+def test_the_admin_refuses_a_grandchild(admin_client, main_menu):
+    about = MenuItem.objects.get(label="About us")
+
+    response = admin_client.post(
+        f"{MENUS}{main_menu.pk}/change/",
+        menu_form(main_menu, new=[{"label": "Deeper", "site": "cart", "parent": about.pk}]),
+    )
+
+    assert response.status_code == 200
+    assert "“Deeper” cannot go under “About us”, which is itself under “Writing”" in errors(response)
+    assert not MenuItem.objects.filter(label="Deeper").exists()
+
+
+def test_the_admin_refuses_to_put_a_parent_under_another_item(admin_client, main_menu):
+    shop = MenuItem.objects.get(label="Shop")
+    writing = MenuItem.objects.get(label="Writing")
+
+    response = admin_client.post(
+        f"{MENUS}{main_menu.pk}/change/", menu_form(main_menu, {writing.pk: {"parent": shop.pk}})
+    )
+
+    assert response.status_code == 200
+    assert "which is itself under “Shop”" in errors(response)
+    assert MenuItem.objects.get(pk=writing.pk).parent is None
+
+
+def test_the_admin_refuses_to_delete_a_parent_and_keep_its_children(admin_client, main_menu):
+    writing = MenuItem.objects.get(label="Writing")
+
+    response = admin_client.post(f"{MENUS}{main_menu.pk}/change/", menu_form(main_menu, {writing.pk: {"DELETE": "on"}}))
+
+    assert response.status_code == 200
+    assert "which you are deleting: delete it too or move it" in errors(response)
+    assert MenuItem.objects.filter(menu=main_menu).count() == 7
+
+
 def test_the_service_refuses_what_the_admin_refuses():
     with pytest.raises(RoseAshError, match="not a web address"):
         navigation.check_target(site="", post_id=None, tag_id=None, url="javascript:alert(1)")
@@ -157,3 +278,42 @@ def test_the_service_refuses_what_the_admin_refuses():
             ],
         )
     assert not Menu.objects.filter(name="footer").exists()
+
+
+# The admin's change form, as a browser would post it.
+
+ITEM_FIELDS = ("label", "order", "parent", "site", "post", "tag", "url")
+
+
+def management(initial, total):
+    return {
+        "items-TOTAL_FORMS": str(total),
+        "items-INITIAL_FORMS": str(initial),
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+    }
+
+
+def item(index, **fields):
+    return {f"items-{index}-{name}": "" if value is None else str(value) for name, value in fields.items()}
+
+
+def menu_form(menu, changes=None, new=()):
+    """Return the change form of ``menu`` with its items as saved, ``changes`` by item id, and ``new`` items."""
+    changes = changes or {}
+    existing = list(menu.items.order_by("order", "pk"))
+    data = {"name": menu.name, **management(len(existing), len(existing) + len(new))}
+    for index, row in enumerate(existing):
+        fields = {
+            name: getattr(row, f"{name}_id" if name in ("parent", "post", "tag") else name) for name in ITEM_FIELDS
+        }
+        data |= item(index, id=row.pk, menu=menu.pk, **(fields | changes.get(row.pk, {})))
+    for index, fields in enumerate(new, start=len(existing)):
+        data |= item(index, menu=menu.pk, order=99, **fields)
+    return data
+
+
+def errors(response):
+    """Return the error lists of an admin page, to read in an assertion."""
+    html = response.content.decode()
+    return " ".join(re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', html, re.S)) or html[:2000]
