@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -278,6 +279,20 @@ def test_the_service_refuses_what_the_admin_refuses():
             ],
         )
     assert not Menu.objects.filter(name="footer").exists()
+
+
+def test_seed_demo_creates_the_main_menu_once(settings, site_client):
+    settings.DEBUG = True  # demo data is for development servers
+    call_command("seed_demo")
+    items = list(MenuItem.objects.values_list("label", "parent__label", "order"))
+    call_command("seed_demo")
+
+    assert Menu.objects.get().name == "main"
+    assert list(MenuItem.objects.values_list("label", "parent__label", "order")) == items
+    nav = header_nav(site_client("events").get("/"))
+    assert '<a href="http://events.localhost/" aria-current="page">Events</a>' in nav
+    assert ">About the cooperative</a>" in nav
+    assert ">Harvest news</a>" in nav
 
 
 # The admin's change form, as a browser would post it.
