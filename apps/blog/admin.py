@@ -176,7 +176,7 @@ class MenuItemForm(forms.ModelForm):
                 site=data.get("site", ""),
                 post_id=post.pk if post else None,
                 tag_id=tag.pk if tag else None,
-                url=data.get("url", "").strip(),
+                url=data.get("url", ""),
             )
         except RoseAshError as error:
             raise forms.ValidationError(error.message, code=error.code) from None

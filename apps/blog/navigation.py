@@ -8,6 +8,7 @@ header links to the six sites' homes, so a fresh install still has navigation.
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -150,7 +151,14 @@ def header_links() -> tuple[MenuLink, ...]:
 
 
 def forget_menu(name: str) -> None:
-    """Forget the menu's cached links, and every site's header when it is the main menu."""
+    """
+    Forget the menu's cached links, and every site's header when it is the main menu, once the
+    change is committed: forgotten before, a request in between would cache the old menu again.
+    """
+    transaction.on_commit(partial(_forget, name))
+
+
+def _forget(name):
     cache.delete(_cache_key(name))
     if name == MAIN_MENU:
         for site in (*all_sites(), portal()):

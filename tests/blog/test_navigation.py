@@ -150,19 +150,41 @@ def test_the_menu_costs_one_query_whatever_its_size():
     assert len(small) == len(large) == 1, large
 
 
-def test_the_header_is_cached_until_staff_save_the_menu_in_the_admin(site_client, admin_client, main_menu):
+def test_the_header_is_cached_until_staff_save_the_menu_in_the_admin(
+    site_client, admin_client, main_menu, django_capture_on_commit_callbacks
+):
     market = site_client("market")
     assert ">Shop</a>" in header_nav(market.get("/"))
     shop = MenuItem.objects.get(label="Shop")
     MenuItem.objects.filter(pk=shop.pk).update(label="Behind the admin's back")
     assert ">Shop</a>" in header_nav(market.get("/"))  # cached: nobody said the menu changed
 
-    response = admin_client.post(f"{MENUS}{main_menu.pk}/change/", menu_form(main_menu, {shop.pk: {"label": "Market"}}))
+    with django_capture_on_commit_callbacks(execute=True) as forgetting:
+        response = admin_client.post(
+            f"{MENUS}{main_menu.pk}/change/", menu_form(main_menu, {shop.pk: {"label": "Market"}})
+        )
+        assert ">Shop</a>" in header_nav(market.get("/"))  # not before the save is committed
 
     assert response.status_code == 302, errors(response)
+    assert forgetting
     nav = header_nav(market.get("/"))
     assert '<a href="http://market.localhost/" aria-current="page">Market</a>' in nav
     assert "Shop" not in nav
+
+
+def test_staff_deleting_the_main_menu_brings_back_the_six_sites(
+    site_client, admin_client, main_menu, django_capture_on_commit_callbacks
+):
+    cart = site_client("cart")
+    assert "Shop" in header_nav(cart.get("/"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"{MENUS}{main_menu.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    nav = header_nav(cart.get("/"))
+    assert "Shop" not in nav
+    assert '<a href="http://cart.localhost/" aria-current="page">Cart</a>' in nav
 
 
 def test_staff_add_a_menu_with_a_child_in_two_saves(site_client, admin_client):
