@@ -3,6 +3,7 @@ Staff screens for posts, pages and tags. Every write goes through ``services``, 
 an old slug kept and the fediverse told exactly as when the blog's own code writes.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
@@ -10,9 +11,9 @@ from django.utils.html import format_html
 
 from apps.core.errors import RoseAshError
 
-from . import services
+from . import navigation, services
 from .editor import EditorWidget
-from .models import Post, Revision, Tag
+from .models import Menu, MenuItem, Post, Revision, Tag
 from .services import EDITABLE_FIELDS
 
 
@@ -162,3 +163,97 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description="posts", ordering="post_count")
     def post_count(self, tag):
         return tag.post_count
+
+
+class MenuItemForm(forms.ModelForm):
+    """An item's target checked by ``navigation.check_target``, so staff read why a link is refused."""
+
+    # A plain field: Django's URLField would answer "Enter a valid URL." before our clearer refusal.
+    url = forms.CharField(label="outside URL", max_length=500, required=False)
+
+    class Meta:
+        model = MenuItem
+        fields = ("label", "order", "parent", "site", "post", "tag", "url")
+
+    def clean(self):
+        data = super().clean()
+        post, tag = data.get("post"), data.get("tag")
+        try:
+            navigation.check_target(
+                site=data.get("site", ""),
+                post_id=post.pk if post else None,
+                tag_id=tag.pk if tag else None,
+                url=data.get("url", ""),
+            )
+        except RoseAshError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+        return data
+
+
+class MenuItemFormSet(forms.BaseInlineFormSet):
+    """Checks the menu's levels as submitted: one form alone cannot see a parent moved in another."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return  # each form says first what is wrong with it
+        deleted = {form.instance.pk for form in self.forms if form.instance.pk and self._should_delete_form(form)}
+        parents, labels = {}, {}
+        for form in self.forms:
+            if not form.cleaned_data or self._should_delete_form(form):
+                continue  # an extra form left empty, or an item going away
+            key = form.instance.pk or id(form)
+            parent = form.cleaned_data.get("parent")
+            parents[key] = parent.pk if parent else None
+            labels[key] = form.cleaned_data["label"]
+            if parent and parent.pk in deleted:
+                raise forms.ValidationError(
+                    f"“{labels[key]}” is under “{parent.label}”, which you are deleting: delete it too or move it."
+                )
+        for item in self.instance.items.exclude(pk__in=[*parents, *deleted]) if self.instance.pk else ():
+            parents[item.pk], labels[item.pk] = item.parent_id, item.label
+        try:
+            navigation.check_levels(parents, labels)
+        except RoseAshError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+
+class MenuItemInline(admin.TabularInline):
+    """A menu's links, ordered by ``order``; a parent is one of this menu's top-level items."""
+
+    model = MenuItem
+    fk_name = "menu"
+    form = MenuItemForm
+    formset = MenuItemFormSet
+    extra = 3
+    autocomplete_fields = ("post", "tag")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A parent is chosen among this menu's items only: never another menu's.
+        items = MenuItem.objects.filter(menu=obj) if obj else MenuItem.objects.none()
+        formset.form.base_fields["parent"].queryset = items
+        return formset
+
+
+@admin.register(Menu)
+class MenuAdmin(admin.ModelAdmin):
+    """Menus of the cooperative's navigation; saving one shows it on every site at once."""
+
+    list_display = ("name", "updated")
+    inlines = [MenuItemInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for name in {form.instance.name, form.initial.get("name")} - {None}:
+            navigation.forget_menu(name)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        navigation.forget_menu(obj.name)
+
+    def delete_queryset(self, request, queryset):
+        names = list(queryset.values_list("name", flat=True))
+        super().delete_queryset(request, queryset)
+        for name in names:
+            navigation.forget_menu(name)

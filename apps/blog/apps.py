@@ -7,4 +7,4 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from . import checks  # noqa: F401 (registers the system checks)
+        from . import checks, fragments  # noqa: F401  (registers the system checks and the header menu)

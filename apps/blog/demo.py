@@ -10,8 +10,8 @@ from django.utils.text import slugify
 
 from apps.core.demo import SeedStep, load_fixture, register
 
-from . import services
-from .models import Post
+from . import navigation, services
+from .models import Menu, Post, Tag
 
 
 @register
@@ -38,3 +38,32 @@ class DemoPosts(SeedStep):
             author_ids=list(authors.values_list("pk", flat=True)),
         )
         services.publish_post(post.pk)
+
+
+@register
+class DemoMenu(SeedStep):
+    """The main menu of every site's header (``fixtures/demo/blog_menu.json``), once: staff own it after."""
+
+    label = "blog menu"
+    order = 31  # after the pages and tags it links to
+
+    def items(self):
+        return [load_fixture("blog_menu")]
+
+    def apply(self, item):
+        if Menu.objects.filter(name=navigation.MAIN_MENU).exists():
+            return
+        navigation.create_menu(navigation.MAIN_MENU, [self._entry(record) for record in item])
+
+    def _entry(self, record):
+        """Name a page by slug and a tag by slug in the fixture; the service takes their ids."""
+        page = Post.objects.filter(slug=record["page"]).first() if "page" in record else None
+        tag = Tag.objects.filter(slug=record["tag"]).first() if "tag" in record else None
+        return navigation.MenuEntry(
+            label=record["label"],
+            site=record.get("site", ""),
+            post_id=page.pk if page else None,
+            tag_id=tag.pk if tag else None,
+            url=record.get("url", ""),
+            children=tuple(self._entry(child) for child in record.get("children", ())),
+        )

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import escape
 
-from apps.core.sites import site_url
+from apps.core.sites import all_sites, site_url
 
 FEDERATE_AS_CHOICES = ("Article", "Note")
 
@@ -163,3 +163,54 @@ class GhostCursor(models.Model):
 
     def __str__(self):
         return f"{self.resource} through {self.synced_through:%Y-%m-%d %H:%M:%S}"
+
+
+def site_choices():
+    """The six sites an item may link to the home of, read from settings when a form asks."""
+    return [(site.name, site.title) for site in all_sites()]
+
+
+class Menu(models.Model):
+    """
+    A named list of links ("main", "footer"): the blog owns the cooperative's navigation.
+
+    The header of every site shows the menu named ``main`` (``navigation.MAIN_MENU``).
+    """
+
+    name = models.SlugField(max_length=50, unique=True, help_text="“main” is the header of every site.")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MenuItem(models.Model):
+    """
+    One link of a menu, top-level or under one top-level item (never deeper: ``navigation.check_levels``).
+
+    It links to exactly one target: a site's home, a post or page, a tag, or an outside http(s) URL.
+    A post or tag deleted leaves the item without a target, and the menu leaves it out until staff
+    choose another, rather than deleting the item and whatever hangs under it.
+    """
+
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", help_text="One level only."
+    )
+    label = models.CharField(max_length=100)
+    order = models.PositiveIntegerField(default=0)
+    site = models.CharField("site home", max_length=20, choices=site_choices, blank=True)
+    post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="post or page"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    url = models.URLField("outside URL", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.label

@@ -34,6 +34,12 @@ def run(args, env, timeout=120):
     return subprocess.run(args, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def migrate(env):
+    """Apply the migrations as the stack's one-shot ``migrate`` job does before web starts: pages read rows."""
+    migrated = run(["python", "manage.py", "migrate", "--no-input"], env)
+    assert migrated.returncode == 0, migrated.stderr
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from apps.federation.signing import keys, signatures
-from tests.docker.processes import free_port, gunicorn, project_env, run
+from tests.docker.processes import free_port, gunicorn, migrate, project_env
 from tests.dripping import dripping_server
 
 BUDGET = 2  # ROSEASH_INBOX_FETCH_SECONDS given to the server
@@ -36,8 +36,7 @@ def web(tmp_path_factory):
         ROSEASH_FEDERATION_ALLOW_PRIVATE="true",  # the dripping peer is on loopback
         ROSEASH_ENV_FILE="",
     )
-    migrated = run(["python", "manage.py", "migrate", "--no-input"], env)
-    assert migrated.returncode == 0, migrated.stderr
+    migrate(env)
     with gunicorn(env, var / "stdout.log", port):
         yield port
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.docker.files import dockerfile_instructions
-from tests.docker.processes import DOCKER, free_port, gunicorn, project_env, run
+from tests.docker.processes import DOCKER, free_port, gunicorn, migrate, project_env, run
 
 DOMAIN = "coop.example.org"
 HEALTHCHECK = [sys.executable, str(DOCKER / "healthcheck.py")]
@@ -19,7 +19,7 @@ HEALTHCHECK = [sys.executable, str(DOCKER / "healthcheck.py")]
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
-    """Start gunicorn as the web service does; return its port and the file its stdout goes to."""
+    """Start gunicorn as the web service does, on a migrated database; return its port and its stdout's file."""
     var = tmp_path_factory.mktemp("web")
     port = free_port()
     env = project_env(
@@ -33,6 +33,7 @@ def web(tmp_path_factory):
         GUNICORN_THREADS="2",
     )
     collect_static(project_env(var, STATIC_ROOT=env["STATIC_ROOT"]))
+    migrate(project_env(var))  # every page's header reads the menu; as collectstatic, in development mode
     log = var / "stdout.log"
     with gunicorn(env, log, port):
         yield port, log
