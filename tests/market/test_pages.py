@@ -78,6 +78,8 @@ def test_pages_of_24_keep_the_filters(market, make_product):
 
 
 def list_queries(market, path):
+    """Return the queries of one page load, the header's cached fragments (menu, badges) warm first."""
+    market.get(path)
     with CaptureQueriesContext(connection) as queries:
         assert market.get(path).status_code == 200
     return [query["sql"] for query in queries.captured_queries]
