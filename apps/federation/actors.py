@@ -149,6 +149,14 @@ def from_url(url):
     return find(site.name, match.kwargs["name"])
 
 
+def active_from_url(url):
+    """Return our actor whose id is ``url``, or None: not ours, or a member who was removed."""
+    try:
+        return from_url(url)
+    except ActorGone:
+        return None
+
+
 def member_actor(member, *, approves_manually=False):
     """Return the ``LocalActor`` of a member (active or not: their past posts keep their id)."""
     return LocalActor(

@@ -67,17 +67,9 @@ def as_object(note):
     return obj
 
 
-def _local(actor_url):
-    """Return our actor at ``actor_url``, or None (a removed member's URL included)."""
-    try:
-        return actors.from_url(actor_url)
-    except actors.ActorGone:
-        return None
-
-
 def display_name(actor_url):
     """Return a name to show for an actor: ours, a cached peer's handle or name, else its URL."""
-    local = _local(actor_url)
+    local = actors.active_from_url(actor_url)
     if local is not None:
         return local.handle
     peer = PeerActor.objects.filter(actor_url=actor_url).only("handle", "name").first()
@@ -88,7 +80,7 @@ def display_name(actor_url):
 
 def handle_of(actor_url):
     """Return ``user@host`` of our actor or of a peer we hold with a handle, else ""."""
-    local = _local(actor_url)
+    local = actors.active_from_url(actor_url)
     if local is not None:
         return local.handle
     return PeerActor.objects.filter(actor_url=actor_url).values_list("handle", flat=True).first() or ""
@@ -96,7 +88,7 @@ def handle_of(actor_url):
 
 def member_of(actor_url):
     """Return the active member whose actor is ``actor_url``, or None."""
-    local = _local(actor_url)
+    local = actors.active_from_url(actor_url)
     if local is None or local.kind != "Person":
         return None
     return get_user_model().objects.filter(username=local.username, is_active=True).first()

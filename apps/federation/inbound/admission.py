@@ -27,16 +27,9 @@ def followed_here(actor_url):
     return Follow.objects.filter(followee_url=actor_url, state=Follow.State.ACCEPTED).exists()
 
 
-def _is_ours(url):
-    try:
-        return actors.from_url(url) is not None
-    except actors.ActorGone:  # a removed member is not someone a note can concern
-        return False
-
-
 def _names_one_of_ours(obj, addressees):
     tags = [tag for tag in as_list(obj.get("tag")) if isinstance(tag, dict) and tag.get("type") == "Mention"]
-    return any(_is_ours(url) for url in [tag.get("href") for tag in tags] + addressees)
+    return any(actors.active_from_url(url) is not None for url in [tag.get("href") for tag in tags] + addressees)
 
 
 def why_not_kept(obj, author_url, addressees, parent):

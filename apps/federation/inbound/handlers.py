@@ -44,13 +44,6 @@ class GaveUp(Exception):
     """Something the activity needs cannot be had (4xx, a bad or forged document): the row fails, saying why."""
 
 
-def _local_actor(url):
-    try:
-        return actors.from_url(url)
-    except actors.ActorGone:
-        return None
-
-
 def _peer(actor_url):
     return PeerActor.objects.filter(actor_url=actor_url).first()
 
@@ -60,7 +53,7 @@ def _peer(actor_url):
 
 def handle_follow(activity, actor_url):
     target = id_of(activity.get("object"))
-    local = _local_actor(target)
+    local = actors.active_from_url(target)
     if local is None:
         raise Ignored(f"{target} is not one of our actors")
     member = notes.member_of(local.id) if local.kind == "Person" else None
@@ -93,7 +86,7 @@ def _our_follow(activity, actor_url):
     found = follows.filter(activity_id=id_of(obj)).first() if id_of(obj) else None
     if found is None and isinstance(obj, dict) and id_of(obj.get("object")) == actor_url:
         found = follows.filter(follower_url=id_of(obj.get("actor"))).first()
-    if found is None or _local_actor(found.follower_url) is None:
+    if found is None or actors.active_from_url(found.follower_url) is None:
         raise Ignored("no follow of ours to this actor matches")
     return found
 
