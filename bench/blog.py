@@ -12,16 +12,13 @@ DATABASE_URL / REDIS_URL are used when set (a database of its own: it is migrate
 
 import argparse
 import shutil
-import signal
-import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, check_answer, environment, free_port, manage, wait_until_up, wrk
+from run import check_answer, environment, free_port, gunicorn, manage, median_rates
 
 FILL = textwrap.dedent(
     """
@@ -68,35 +65,24 @@ def main():
     manage(env, "collectstatic", "--no-input")
     manage(env, "shell", "-c", FILL.format(posts=options.posts))
     cases = [
-        ("baseline: /healthz (JsonResponse)", "/healthz"),
-        ("blog home", "/"),
-        ("a post page", f"/posts/post-{options.posts // 2}/"),
-        ("RSS feed", "/feed/rss/"),
+        ("baseline: /healthz (JsonResponse)", "blog", "/healthz", None),
+        ("blog home", "blog", "/", None),
+        ("a post page", "blog", f"/posts/post-{options.posts // 2}/", None),
+        ("RSS feed", "blog", "/feed/rss/", None),
     ]
-    gunicorn = [sys.executable, "-m", "gunicorn", "roseash.wsgi", "-b", f"127.0.0.1:{port}"]
-    gunicorn += ["-w", str(options.workers), "--log-level", "warning"]
-    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env)  # noqa: S603 (our own command line)
     try:
-        wait_until_up(port)
-        for _label, path in cases:
-            status, _content_type = check_answer(port, "blog", path, None)
-            assert status == 200, (path, status)
-        rates = {label: [] for label, _path in cases}
-        for _round in range(options.rounds):
-            for label, path in cases:
-                rate, errors = wrk(port, "blog", path, None, options.duration, options.connections)
-                assert errors == 0, (label, errors)
-                rates[label].append(rate)
-        print(f"gunicorn {options.workers} sync workers, wrk -t2 -c{options.connections} -d{options.duration}s")
-        print(f"{options.posts} published posts; database {'PostgreSQL' if env.get('DATABASE_URL') else 'SQLite'}")
-        print(f"{'case':<40} {'req/s':>9} {'ratio':>6}  (median of {options.rounds} rounds)")
-        baseline = statistics.median(rates[cases[0][0]])
-        for label, _path in cases:
-            rate = statistics.median(rates[label])
-            print(f"{label:<40} {rate:>9.0f} {rate / baseline:>6.2f}", flush=True)
+        with gunicorn(env, port, options.workers):
+            for _label, host, path, accept in cases:
+                status, _content_type = check_answer(port, host, path, accept)
+                assert status == 200, (path, status)
+            rates = median_rates(port, cases, options)
+            print(f"gunicorn {options.workers} sync workers, wrk -t2 -c{options.connections} -d{options.duration}s")
+            print(f"{options.posts} published posts; database {'PostgreSQL' if env.get('DATABASE_URL') else 'SQLite'}")
+            print(f"{'case':<40} {'req/s':>9} {'ratio':>6}  (median of {options.rounds} rounds)")
+            baseline = rates[cases[0][0]]
+            for label, *_where in cases:
+                print(f"{label:<40} {rates[label]:>9.0f} {rates[label] / baseline:>6.2f}", flush=True)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
         shutil.rmtree(var_dir, ignore_errors=True)
 
 

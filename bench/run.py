@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,6 +115,35 @@ def wrk(port, host, path, accept, duration, connections):
     return rate, int(errors.group(1)) if errors else 0
 
 
+@contextmanager
+def gunicorn(env, port, workers):
+    """Serve the project with ``workers`` sync gunicorn workers on ``port`` until the block ends."""
+    command = [sys.executable, "-m", "gunicorn", "roseash.wsgi", "-b", f"127.0.0.1:{port}"]
+    command += ["-w", str(workers), "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 (our own command line)
+    try:
+        wait_until_up(port)
+        yield server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def median_rates(port, cases, options):
+    """
+    Load each case ``(label, host, path, accept)`` with wrk for ``options.rounds`` rounds, the rounds
+    interleaving the cases so that load from elsewhere on the machine hits them all alike; return
+    ``{label: median requests/s}``. Every answer must be 2xx or 3xx.
+    """
+    rates = {label: [] for label, *_ in cases}
+    for _round in range(options.rounds):
+        for label, host, path, accept in cases:
+            rate, errors = wrk(port, host, path, accept, options.duration, options.connections)
+            assert errors == 0, (label, errors)
+            rates[label].append(rate)
+    return {label: statistics.median(values) for label, values in rates.items()}
+
+
 def check_answer(port, host, path, accept):
     headers = {"Host": f"{host}.localhost", **({"Accept": accept} if accept else {})}
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
@@ -161,38 +191,26 @@ def main():
     port = free_port()
     env = environment(var_dir, port)
     prepare(env)
-    gunicorn = [sys.executable, "-m", "gunicorn", "roseash.wsgi", "-b", f"127.0.0.1:{port}"]
-    gunicorn += ["-w", str(options.workers), "--log-level", "warning"]
-    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env)  # noqa: S603 (our own command line)
     try:
-        wait_until_up(port)
-        database = "PostgreSQL" if env.get("DATABASE_URL") else "SQLite"
-        cache = "Redis" if env.get("REDIS_URL") else "local memory"
-        print(f"gunicorn {options.workers} sync workers, wrk -t2 -c{options.connections} -d{options.duration}s")
-        print(f"database {database}, cache {cache}")
-        print()
-        for _label, host, path, accept in CASES:
-            status, _content_type = check_answer(port, host, path, accept)
-            assert status == 200, (path, status)
-        # Rounds interleave the cases so that load from elsewhere on the machine hits them all alike.
-        rates = {label: [] for label, *_ in CASES}
-        for _round in range(options.rounds):
+        with gunicorn(env, port, options.workers):
+            database = "PostgreSQL" if env.get("DATABASE_URL") else "SQLite"
+            cache = "Redis" if env.get("REDIS_URL") else "local memory"
+            print(f"gunicorn {options.workers} sync workers, wrk -t2 -c{options.connections} -d{options.duration}s")
+            print(f"database {database}, cache {cache}")
+            print()
+            for _label, host, path, accept in CASES:
+                status, _content_type = check_answer(port, host, path, accept)
+                assert status == 200, (path, status)
+            rates = median_rates(port, CASES, options)
+            print(f"{'case':<44} {'req/s':>9} {'ratio':>6}  content-type  (median of {options.rounds} rounds)")
+            baseline = rates[CASES[0][0]]
             for label, host, path, accept in CASES:
-                rate, errors = wrk(port, host, path, accept, options.duration, options.connections)
-                assert errors == 0, (label, errors)
-                rates[label].append(rate)
-        print(f"{'case':<44} {'req/s':>9} {'ratio':>6}  content-type  (median of {options.rounds} rounds)")
-        baseline = statistics.median(rates[CASES[0][0]])
-        for label, host, path, accept in CASES:
-            rate = statistics.median(rates[label])
-            content_type = check_answer(port, host, path, accept)[1]
-            print(f"{label:<44} {rate:>9.0f} {rate / baseline:>6.2f}  {content_type}", flush=True)
-        micros, backend = time_warm_lookup(env, port)
-        print()
-        print(f"warm lookup_or_fetch: {micros:.1f} µs per call ({backend}, no SQL query, no request)")
+                content_type = check_answer(port, host, path, accept)[1]
+                print(f"{label:<44} {rates[label]:>9.0f} {rates[label] / baseline:>6.2f}  {content_type}", flush=True)
+            micros, backend = time_warm_lookup(env, port)
+            print()
+            print(f"warm lookup_or_fetch: {micros:.1f} µs per call ({backend}, no SQL query, no request)")
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
