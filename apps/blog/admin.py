@@ -13,7 +13,7 @@ from apps.core.errors import RoseAshError
 
 from . import navigation, services
 from .editor import EditorWidget
-from .models import Menu, MenuItem, Post, Revision, Tag
+from .models import BlogSettings, Menu, MenuItem, Post, Revision, Tag
 from .services import EDITABLE_FIELDS
 
 
@@ -257,3 +257,16 @@ class MenuAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
         for name in names:
             navigation.forget_menu(name)
+
+
+@admin.register(BlogSettings)
+class BlogSettingsAdmin(admin.ModelAdmin):
+    """One row of settings: staff open it from the list (made on first visit), never add a second."""
+
+    list_display = ["__str__", "federate_as"]
+
+    def has_add_permission(self, request):
+        return not BlogSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -3,16 +3,16 @@
 from django.core import checks
 
 from .ghost import configuration_problem, is_wanted
-from .models import FEDERATE_AS_CHOICES, federate_as
+from .models import FEDERATE_AS_CHOICES, configured_federate_as
 
 
 @checks.register()
 def check_federate_as(app_configs=None, **kwargs):
-    if federate_as() in FEDERATE_AS_CHOICES:
+    if configured_federate_as() in FEDERATE_AS_CHOICES:
         return []
     return [
         checks.Error(
-            f"BLOG_FEDERATE_AS is {federate_as()!r}.",
+            f"BLOG_FEDERATE_AS is {configured_federate_as()!r}.",
             hint=f"Set it to one of {', '.join(FEDERATE_AS_CHOICES)} (Article unless peers drop Articles).",
             id="blog.E001",
         )

@@ -5,6 +5,8 @@ Rows are written by ``services.py`` only: a body is cleaned there, slugs are che
 fediverse hears of a change in the same transaction.
 """
 
+import mimetypes
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -112,6 +114,17 @@ class Post(models.Model):
                 for tag in self.tags.all()
             ],
         }
+        if self.feature_image_url:
+            # Mastodon shows an Image attachment under the post, with the alt text as its description.
+            media_type = mimetypes.guess_type(self.feature_image_url)[0] or ""
+            fields["attachment"] = [
+                {
+                    "type": "Image",
+                    "mediaType": media_type if media_type.startswith("image/") else "image/jpeg",
+                    "url": self.feature_image_url,
+                    "name": self.feature_image_alt,
+                }
+            ]
         if federate_as() == "Note":
             lines = [f"<p><strong>{escape(self.title)}</strong></p>"]
             if self.excerpt:
@@ -121,8 +134,42 @@ class Post(models.Model):
         return {**fields, "type": "Article", "name": self.title, "summary": self.excerpt, "content": self.body}
 
 
+class BlogSettings(models.Model):
+    """
+    The blog's choices staff make in the admin rather than in the environment: one row (pk 1).
+
+    How posts reach the fediverse is one: an operator's ``BLOG_FEDERATE_AS`` is the default, and
+    staff who find that their readers' servers drop Articles switch to Note here, without a deploy.
+    """
+
+    federate_as = models.CharField(
+        "send posts to the fediverse as",
+        max_length=10,
+        blank=True,
+        choices=[(kind, kind) for kind in FEDERATE_AS_CHOICES],
+        help_text="Article keeps title, excerpt and body; Note carries the title and a link, for servers "
+        "that drop Articles. Empty: as the BLOG_FEDERATE_AS setting says (Article unless set).",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "blog settings"
+
+    def __str__(self):
+        return "Blog settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+
 def federate_as():
-    """The object type posts go out as: ``settings.BLOG_FEDERATE_AS``, "Article" unless set."""
+    """The object type posts go out as: the staff's choice, else ``settings.BLOG_FEDERATE_AS``, else Article."""
+    chosen = BlogSettings.objects.filter(pk=1).values_list("federate_as", flat=True).first()
+    return chosen or configured_federate_as()
+
+
+def configured_federate_as():
+    """The operator's default, ``settings.BLOG_FEDERATE_AS``: "Article" unless set."""
     return getattr(settings, "BLOG_FEDERATE_AS", "Article")
 
 

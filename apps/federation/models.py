@@ -289,6 +289,11 @@ class Note(models.Model):
     hashtags = models.JSONField(
         default=list, blank=True, help_text='Hashtags of an object our apps publish: [{"name": "#tag", "href": URL}].'
     )
+    attachments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Images of an object our apps publish: [{"type": "Image", "mediaType", "url", "name": alt}].',
+    )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     in_reply_to = models.URLField(max_length=500, blank=True, db_index=True)
     in_reply_to_note = models.ForeignKey(

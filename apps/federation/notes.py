@@ -62,6 +62,8 @@ def as_object(note):
         obj["name"] = note.name
     if note.hashtags:
         obj["tag"] = [{"type": "Hashtag", **hashtag} for hashtag in note.hashtags]
+    if note.attachments:
+        obj["attachment"] = note.attachments
     if note.updated:
         obj["updated"] = note.updated.isoformat().replace("+00:00", "Z")
     return obj

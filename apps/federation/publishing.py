@@ -29,6 +29,8 @@ SOURCE_MAX = Note._meta.get_field("source").max_length
 
 HASHTAG = re.compile(r"#\w+")  # as Mastodon links them: a word after the sign
 MAX_HASHTAG = 100
+MEDIA_TYPE = re.compile(r"image/[a-z0-9.+-]{1,50}")
+MAX_ATTACHMENTS = 4
 
 
 @runtime_checkable
@@ -44,7 +46,8 @@ class Publishable(Protocol):
     def federation_object(self) -> dict:
         """
         The object's ActivityStreams fields: ``type`` (Note or Article), ``content`` (HTML),
-        ``url``, and optionally ``name``, ``summary``, ``published``. Federation adds ``id``,
+        ``url``, and optionally ``name``, ``summary``, ``published``, ``tag`` (``Hashtag``s) and
+        ``attachment`` (``Image``s with ``url``, ``mediaType`` and ``name``). Federation adds ``id``,
         ``attributedTo`` and the addressing.
         """
 
@@ -96,6 +99,7 @@ def _apply(note, fields):
     note.summary = plain_text(fields.get("summary"), 500)
     note.content = clean_federated_html(fields.get("content") or "")
     note.hashtags = _hashtags(fields.get("tag"))
+    note.attachments = _attachments(fields.get("attachment"))
     published = fields.get("published")
     if published is not None:
         note.published = published
@@ -111,6 +115,23 @@ def _hashtags(tags):
         if HASHTAG.fullmatch(name) and href:
             kept.append({"name": name, "href": href})
     return kept
+
+
+def _attachments(attachments):
+    """
+    Return the object's images as we send them: ``Image`` with an http(s) URL, an ``image/*`` media
+    type and the alt text as ``name`` (Mastodon shows it as the description), at most four of them,
+    as Mastodon displays no more.
+    """
+    kept = []
+    for item in attachments if isinstance(attachments, list) else ():
+        if not isinstance(item, dict) or item.get("type") != "Image":
+            continue
+        url, media_type = http_url(item.get("url"), max_length=500), item.get("mediaType")
+        if not url or not isinstance(media_type, str) or not MEDIA_TYPE.fullmatch(media_type):
+            continue
+        kept.append({"type": "Image", "mediaType": media_type, "url": url, "name": plain_text(item.get("name"), 1500)})
+    return kept[:MAX_ATTACHMENTS]
 
 
 def publish(obj):

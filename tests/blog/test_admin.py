@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apps.blog import services
-from apps.blog.models import Post, Revision
+from apps.blog.models import BlogSettings, Post, Revision
 from apps.federation.models import APActivity
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +157,17 @@ def test_a_publish_at_given_in_the_admin_schedules_the_post(admin_client):
     assert post.status == "scheduled"
     assert post.publish_at == when.replace(microsecond=0)
     assert not APActivity.objects.exists()
+
+
+def test_staff_switch_posts_to_notes_in_the_blog_settings_and_cannot_add_a_second_row(admin_client):
+    settings_url = "/admin/blog/blogsettings/"
+
+    added = admin_client.post(f"{settings_url}add/", {"federate_as": "Note"})
+    post = services.create_post(title="Sent as a note")
+    services.publish_post(post.pk)
+
+    assert added.status_code == 302
+    assert APActivity.objects.get(type="Create").payload["object"]["type"] == "Note"
+    assert admin_client.get(f"{settings_url}add/").status_code == 403
+    assert admin_client.post(f"{settings_url}1/change/", {"federate_as": "Article"}).status_code == 302
+    assert BlogSettings.objects.get().federate_as == "Article"

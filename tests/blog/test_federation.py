@@ -4,6 +4,7 @@ import pytest
 from django.test import override_settings
 
 from apps.blog import services
+from apps.blog.models import BlogSettings
 from apps.federation import hub
 from apps.federation.models import APActivity
 
@@ -53,6 +54,43 @@ def test_with_the_setting_a_post_goes_out_as_a_note_with_its_title_and_link():
     assert "<strong>Fish &amp; chips</strong>" in obj["content"]
     assert '<a href="http://blog.localhost/posts/fish-chips/"' in obj["content"]
     assert "Long body" not in obj["content"]
+
+
+def test_the_feature_image_goes_out_as_an_image_attachment_with_its_alt_text():
+    post = services.create_post(
+        title="Orchard",
+        feature_image_url="https://images.example/orchard.webp",
+        feature_image_alt="Rows of apple trees in May",
+    )
+
+    services.publish_post(post.pk)
+
+    [create] = sent()
+    assert create.payload["object"]["attachment"] == [
+        {
+            "type": "Image",
+            "mediaType": "image/webp",
+            "url": "https://images.example/orchard.webp",
+            "name": "Rows of apple trees in May",
+        }
+    ]
+
+
+def test_a_post_without_a_feature_image_has_no_attachment(published_post):
+    assert "attachment" not in sent()[0].payload["object"]
+
+
+@override_settings(BLOG_FEDERATE_AS="Article")
+def test_staff_switching_to_note_in_the_blog_settings_wins_over_the_operators_default():
+    BlogSettings.objects.create(federate_as="Note")
+    post = services.create_post(title="Switched")
+
+    services.publish_post(post.pk)
+
+    assert sent()[0].payload["object"]["type"] == "Note"
+    BlogSettings.objects.update(federate_as="")  # empty: back to the setting
+    services.update_post(post.pk, body="<p>again</p>")
+    assert sent()[-1].payload["object"]["type"] == "Article"
 
 
 def test_editing_a_published_post_sends_an_update_and_a_draft_edit_sends_nothing(published_post):

@@ -276,3 +276,28 @@ def test_a_notes_summary_is_still_its_content_warning(hub_client, member):
 
     sent = APActivity.objects.outbound().get(type="Create").payload["object"]
     assert (sent["type"], sent["summary"], sent["sensitive"]) == ("Note", "The ending", True)
+
+
+class Illustrated(Post):
+    def federation_object(self):
+        good = {"type": "Image", "mediaType": "image/png", "url": "https://img.example/a.png", "name": "<b>A</b> jar"}
+        return {
+            **super().federation_object(),
+            "attachment": [
+                good,
+                {**good, "url": "javascript:alert(1)"},  # not http(s)
+                {**good, "mediaType": "text/html"},  # not an image
+                {**good, "type": "Document"},
+                "https://img.example/bare.png",
+                *[{**good, "url": f"https://img.example/{n}.png"} for n in range(5)],
+            ],
+        }
+
+
+def test_images_go_out_as_attachments_cleaned_and_at_most_four():
+    note = services.publish(Illustrated(12, "Twelve", "<p>12</p>"))
+
+    sent = APActivity.objects.get().payload["object"]["attachment"]
+    assert sent == note.attachments
+    assert sent[0] == {"type": "Image", "mediaType": "image/png", "url": "https://img.example/a.png", "name": "A jar"}
+    assert [item["url"] for item in sent[1:]] == [f"https://img.example/{n}.png" for n in range(3)]
