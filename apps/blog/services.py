@@ -32,6 +32,7 @@ __all__ = [
     "create_post",
     "delete_post",
     "find_live",
+    "fediverse_responses",
     "live_pages",
     "live_posts",
     "post_for_preview",
@@ -355,3 +356,13 @@ def post_for_preview(token: str) -> Post:
     except signing.BadSignature:
         raise RoseAshError("preview_invalid", "This preview link is not valid.", status=404) from None
     return _post(int(post_id))
+
+
+def fediverse_responses(post: Post) -> federation.Responses | None:
+    """
+    Return the fediverse's replies (as comments), likes and boosts of a published post, or None for
+    a page or a post never federated. Visitors' kept pages show new ones within ``page_cache.KEEP_FOR``.
+    """
+    if post.is_page or not post.is_live:
+        return None
+    return federation.responses_to(post.federation_source())

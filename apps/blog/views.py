@@ -66,7 +66,12 @@ def _render_post(request, post, *, preview=False):
     return render(
         request,
         "blog/post.html",
-        {"post": post, "json_ld": None if preview else _json_ld(post), "preview": preview},
+        {
+            "post": post,
+            "json_ld": None if preview else _json_ld(post),
+            "preview": preview,
+            "responses": None if preview else services.fediverse_responses(post),
+        },
     )
 
 

@@ -2,7 +2,7 @@
 Federation's public face: what other apps, the federation site's views and commands call.
 
 Other apps federate their content through ``publish``, ``update`` and ``delete`` of a
-``Publishable`` object, and find a member's fediverse id with ``member_actor_url``. The public
+``Publishable`` object, and find a member's fediverse id with ``member_actor_url``, and show what the fediverse answered with ``responses_to``. The public
 endpoints are served from ``local_actor``, ``actor_document``, ``collection``, ``note_document``,
 ``receive_activity``, ``webfinger`` and the NodeInfo and host-meta documents. Peers are looked up
 with ``lookup_or_fetch`` (``refresh_peer``, ``forget_peer``), whose results are ``FetchOutcome``.
@@ -29,6 +29,7 @@ from .models import Note
 from .peers.directory import forget_peer, lookup_or_fetch, refresh_peer
 from .peers.outcomes import ActorState, FetchOutcome
 from .publishing import Publishable, delete, publish, update
+from .responses import Comment, Responses, responses_to
 from .signing import keys
 from .signing.signatures import SignedRequest
 from .vocabulary import AS_CONTEXT
@@ -36,9 +37,11 @@ from .vocabulary import AS_CONTEXT
 __all__ = [
     "INBOX_MAX_BODY",
     "ActorState",
+    "Comment",
     "FetchOutcome",
     "LocalActor",
     "Publishable",
+    "Responses",
     "SignedRequest",
     "actor_document",
     "collection",
@@ -54,6 +57,7 @@ __all__ = [
     "publish",
     "receive_activity",
     "refresh_peer",
+    "responses_to",
     "update",
     "webfinger",
 ]
