@@ -78,6 +78,12 @@ ROSEASH_PORT = os.environ.get("ROSEASH_PORT", "")
 ROSEASH_INTERNAL_URL = os.environ.get("ROSEASH_INTERNAL_URL", "").rstrip("/")
 # Signs server-to-server calls such as fragment requests; defaults to one derived from SECRET_KEY.
 ROSEASH_INTERNAL_SECRET = os.environ.get("ROSEASH_INTERNAL_SECRET", "")
+# Split deployments: the sites (comma-separated) that run in other processes, whose fragments a
+# page's optional slots fetch over HTTP within ROSEASH_FRAGMENT_TIMEOUT seconds (apps.core.slots).
+ROSEASH_REMOTE_FRAGMENTS = {
+    name.strip() for name in os.environ.get("ROSEASH_REMOTE_FRAGMENTS", "").split(",") if name.strip()
+}
+ROSEASH_FRAGMENT_TIMEOUT = float(os.environ.get("ROSEASH_FRAGMENT_TIMEOUT", "") or 0.5)
 
 # Site name -> URLconf. Each site answers on <name>.<domain>; the bare domain is the portal.
 ROSEASH_SITES = {

@@ -7,7 +7,8 @@ post page at 0.08 (``bench/blog.py``, 2026-12-02). A kept page carries the blog'
 built in, a number every change visitors could see moves on (``new_edition``, on commit), and is
 served only in that edition, so a published, edited or withdrawn post shows at once; ``KEEP_FOR``
 bounds what a change made elsewhere (a tag renamed in the admin) may leave stale. Members, and a
-visitor with a message waiting, get the page built for them.
+visitor with a message waiting or anything of their own a fragment shows (a basket: ``is_personal``),
+get the page built for them.
 """
 
 import hashlib
@@ -15,6 +16,8 @@ from functools import wraps
 
 from django.core.cache import cache
 from django.http import HttpResponse
+
+from apps.core.fragments import is_personal
 
 __all__ = ["for_visitors", "new_edition"]
 
@@ -43,7 +46,7 @@ def for_visitors(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated or "messages" in request.COOKIES:
+        if request.method not in ("GET", "HEAD") or "messages" in request.COOKIES or is_personal(request):
             return view(request, *args, **kwargs)
         key = _key(request)
         # One round trip for both: the page keeps the edition it was built in.

@@ -32,9 +32,12 @@ from .errors import RoseAshError
 
 __all__ = [
     "FragmentContext",
+    "cache_key",
+    "context_from_request",
     "forget_fragment",
     "fragment",
     "get_fragment",
+    "is_personal",
     "render_fragment",
     "sign_fragment_request",
     "unknown_vary_keys",
@@ -75,18 +78,33 @@ _fragments = {}
 _vary_keys = {}
 
 
-def vary_key(name):
-    """Register how to read a vary value from a request: ``@vary_key("cart") def f(request): ...``."""
+_personal_keys = set()
+
+
+def vary_key(name, *, personal=True):
+    """
+    Register how to read a vary value from a request: ``@vary_key("cart") def f(request): ...``.
+
+    A ``personal`` value (the member, their basket) makes a page showing the fragment that
+    person's own: pages kept for every visitor are not kept for a request that has one.
+    """
 
     def register(resolver):
         _vary_keys[name] = resolver
+        if personal:
+            _personal_keys.add(name)
         return resolver
 
     return register
 
 
 vary_key("user")(lambda request: str(request.user.pk) if request.user.is_authenticated else "")
-vary_key("site")(lambda request: getattr(request, "site_name", ""))
+vary_key("site", personal=False)(lambda request: getattr(request, "site_name", ""))
+
+
+def is_personal(request):
+    """Return whether a fragment could show ``request`` something of its own (a member, a basket)."""
+    return any(_vary_keys[key](request) for key in _personal_keys)
 
 
 def fragment(name, *, vary=(), ttl=60):

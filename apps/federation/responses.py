@@ -44,7 +44,7 @@ class Responses:
 
 
 def responses_to(source: str, *, limit: int = 100) -> Responses | None:
-    """Return the responses to the object an app published under ``source``, or None if it never was (or was withdrawn)."""
+    """Return the responses to what an app published under ``source``; None if it never was, or was withdrawn."""
     note = Note.objects.filter(source=source, deleted__isnull=True).first()
     if note is None:
         return None
@@ -54,7 +54,8 @@ def responses_to(source: str, *, limit: int = 100) -> Responses | None:
         .select_related("author_peer", "author_member")
         .order_by("published", "pk")[:limit]
     )
-    likes = list(Like.objects.filter(note=note).order_by("-created", "-pk").values_list("actor_url", flat=True)[:SHOWN_LIKERS])
+    latest_likes = Like.objects.filter(note=note).order_by("-created", "-pk")
+    likes = list(latest_likes.values_list("actor_url", flat=True)[:SHOWN_LIKERS])
     return Responses(
         comments=[_comment(reply) for reply in replies],
         reply_count=note.reply_count,
@@ -84,10 +85,10 @@ def _comment(reply):
 
 def _names(actor_urls):
     """Names for actor URLs: a peer's name or handle, one of ours by its handle, else the URL itself."""
-    peers = dict(
-        (peer.actor_url, peer.name or peer.handle)
+    peers = {
+        peer.actor_url: peer.name or peer.handle
         for peer in PeerActor.objects.filter(actor_url__in=actor_urls).only("actor_url", "name", "handle")
-    )
+    }
     named = []
     for url in actor_urls:
         local = None if url in peers else actors.active_from_url(url)

@@ -2,7 +2,8 @@
 Federation's public face: what other apps, the federation site's views and commands call.
 
 Other apps federate their content through ``publish``, ``update`` and ``delete`` of a
-``Publishable`` object, and find a member's fediverse id with ``member_actor_url``, and show what the fediverse answered with ``responses_to``. The public
+``Publishable`` object, show what the fediverse answered with ``responses_to``, and find a
+member's fediverse id with ``member_actor_url``. The public
 endpoints are served from ``local_actor``, ``actor_document``, ``collection``, ``note_document``,
 ``receive_activity``, ``webfinger`` and the NodeInfo and host-meta documents. Peers are looked up
 with ``lookup_or_fetch`` (``refresh_peer``, ``forget_peer``), whose results are ``FetchOutcome``.

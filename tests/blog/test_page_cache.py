@@ -1,8 +1,11 @@
 """Visitors' pages are kept and served without queries; a change shows at once; members get their own."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.blog import services
+from apps.core.fragments import vary_key
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +58,18 @@ def test_a_member_never_gets_a_visitors_kept_page(visitor, site_client, member, 
 
     assert "Sign out" in page
     assert "Sign out" not in visitor.get("/").content.decode()
+
+
+# A visitor's basket, as the cart registers it: a fragment showing it makes the page theirs.
+vary_key("tests_basket")(lambda request: request.COOKIES.get("tests_basket", ""))
+
+
+def test_a_visitor_with_something_of_their_own_gets_their_own_page(visitor, published_post):
+    visitor.get("/")  # kept for every visitor
+    visitor.cookies["tests_basket"] = "b-1"
+
+    with CaptureQueriesContext(connection) as built:
+        visitor.get("/")
+        queries = len(built)
+
+    assert queries > 0

@@ -6,7 +6,7 @@ from django import template
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
-from .. import fragments, sites
+from .. import fragments, sites, slots
 from ..errors import RoseAshError
 
 register = template.Library()
@@ -36,3 +36,12 @@ def fragment(context, name):
             raise
         logger.exception("Fragment %s could not be rendered", name)
         return ""
+
+
+@register.simple_tag(takes_context=True)
+def fragment_slot(context, name):
+    """
+    ``{% fragment_slot "events.upcoming" as upcoming %}``: another site's fragment in an optional
+    place, "" when its site does not exist, fails or is slow (``apps.core.slots``).
+    """
+    return mark_safe(slots.render_slot(name, context.get("request")))  # noqa: S308 (our fragments' templates)
