@@ -4,6 +4,7 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from apps.core.sites import get_site
+from roseash.celery import app
 
 
 def pytest_runtest_setup(item):
@@ -38,6 +39,12 @@ def _fresh_cache():
     yield
     cache.clear()
     caches["process"].clear()
+
+
+@pytest.fixture
+def eager_tasks(monkeypatch):
+    """Run queued tasks in this process even when a real broker is configured (as in CI)."""
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ HASHTAG = re.compile(r"#\w+")  # as Mastodon links them: a word after the sign
 MAX_HASHTAG = 100
 MEDIA_TYPE = re.compile(r"image/[a-z0-9.+-]{1,50}")
 MAX_ATTACHMENTS = 4
+FEDERATED_FIELDS = ("kind", "url", "name", "summary", "content", "hashtags", "attachments", "published")
 
 
 @runtime_checkable
@@ -137,17 +138,26 @@ def _attachments(attachments):
 def publish(obj):
     """
     Federate ``obj``: store its ``Note`` and send a Create to its site actor's followers, or an
-    Update when it is published already. Run it in the transaction of the change it federates.
+    Update when it is published already and what it says changed. Run it in the transaction of the
+    change it federates.
     """
     with transaction.atomic():
         note, published = _claim(obj)
+        before = _federated(note)
         _apply(note, obj.federation_object())
+        if published and _federated(note) == before:
+            return note  # a save that changed nothing the fediverse holds: no Update to send
         note.deleted = None
         if published:
             note.updated = timezone.now()
         note.save()
         _announce(note, "Update" if published else "Create")
     return note
+
+
+def _federated(note):
+    """What followers hold of ``note``: an Update is owed only when it changes."""
+    return [getattr(note, name) for name in FEDERATED_FIELDS]
 
 
 def update(obj):

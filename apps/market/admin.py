@@ -71,6 +71,22 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [VariantInline, ProductImageInline]
     actions = ["activate", "deactivate", "feature", "unfeature"]
 
+    def save_related(self, request, form, formsets, change):
+        """Federate the product once its variants and photos are saved too (on commit)."""
+        super().save_related(request, form, formsets, change)
+        services.product_changed(form.instance.pk)
+
+    def delete_model(self, request, obj):
+        product_id = obj.pk
+        super().delete_model(request, obj)
+        services.product_changed(product_id)
+
+    def delete_queryset(self, request, queryset):
+        product_ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        for product_id in product_ids:
+            services.product_changed(product_id)
+
     def save_formset(self, request, form, formset, change):
         """Make a thumbnail for each photo added or replaced, as ``services.add_product_image`` does."""
         super().save_formset(request, form, formset, change)

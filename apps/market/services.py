@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from apps.core.errors import RoseAshError
 
+from .announcing import product_changed
 from .images import thumbnail
 from .models import Category, Producer, Product, ProductImage, Variant
 
@@ -35,6 +36,7 @@ __all__ = [
     "listed_products",
     "make_thumbnail",
     "pick_variant",
+    "product_changed",
     "products_available",
     "set_products_active",
     "set_products_featured",
@@ -119,7 +121,9 @@ def create_product(
         active=active,
         source_url=source_url,
     )
-    return _saved(product, "product_invalid")
+    _saved(product, "product_invalid")
+    product_changed(product.pk)
+    return product
 
 
 def add_variant(
@@ -144,7 +148,9 @@ def add_variant(
         stock=stock,
         position=position,
     )
-    return _saved(variant, "variant_invalid")
+    _saved(variant, "variant_invalid")
+    product_changed(product.pk)
+    return variant
 
 
 def make_thumbnail(image: ProductImage) -> ProductImage:
@@ -167,12 +173,23 @@ def add_product_image(product: Product, file, *, alt: str = "", position: int = 
         raise RoseAshError("image_invalid", " ".join(exc.messages)) from None
     with transaction.atomic():
         image.save()
+        product_changed(product.pk)
         return make_thumbnail(image)
 
 
 def set_products_active(product_ids: Iterable[int], active: bool) -> int:
-    """Show or hide products; return how many changed."""
-    return Product.objects.filter(pk__in=list(product_ids)).exclude(active=active).update(active=active)
+    """Show or hide products, announcing or withdrawing them on the fediverse; return how many changed."""
+    with transaction.atomic():
+        changing = list(
+            Product.objects.select_for_update()
+            .filter(pk__in=list(product_ids))
+            .exclude(active=active)
+            .values_list("pk", flat=True)
+        )
+        Product.objects.filter(pk__in=changing).update(active=active)
+        for product_id in changing:
+            product_changed(product_id)
+    return len(changing)
 
 
 def set_products_featured(product_ids: Iterable[int], featured: bool) -> int:

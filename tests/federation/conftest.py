@@ -24,14 +24,6 @@ def private_allowed(settings):
 
 
 @pytest.fixture
-def eager_tasks(monkeypatch):
-    """Run queued tasks in this process even when a real broker is configured (as in CI)."""
-    from roseash.celery import app
-
-    monkeypatch.setitem(app.conf, "task_always_eager", True)
-
-
-@pytest.fixture
 def in_process_tasks(request):
     """Tasks run in this process, unless the test is marked ``celery_worker`` (it starts a real one)."""
     if request.node.get_closest_marker("celery_worker") is None:

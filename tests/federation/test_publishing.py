@@ -301,3 +301,13 @@ def test_images_go_out_as_attachments_cleaned_and_at_most_four():
     assert sent == note.attachments
     assert sent[0] == {"type": "Image", "mediaType": "image/png", "url": "https://img.example/a.png", "name": "A jar"}
     assert [item["url"] for item in sent[1:]] == [f"https://img.example/{n}.png" for n in range(3)]
+
+
+def test_publishing_again_what_did_not_change_sends_no_update():
+    post = Post(13, "Thirteen", "<p>13</p>")
+    services.publish(post)
+    services.update(post)  # a save that changed nothing followers hold
+    post.body = "<p>13, edited</p>"
+    services.update(post)
+
+    assert list(APActivity.objects.order_by("pk").values_list("type", flat=True)) == ["Create", "Update"]
