@@ -8,32 +8,68 @@ The product list uses the pages' own ``ProductFilter`` (``category``, ``producer
 from csp.decorators import csp_update
 from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from drf_spectacular.views import SpectacularSwaggerSplitView
-from rest_framework import viewsets
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 
 from . import services
 from .filters import ProductFilter
 from .serializers import ProducerSerializer, ProductSerializer
 
+# Any path segment reaches the view, so a slug that is not one (a dot, a stray character) gets the
+# API's JSON 404 rather than the site's HTML page.
+ANY_SEGMENT = "[^/]+"
+NOT_FOUND = OpenApiResponse(
+    inline_serializer("NotFound", {"detail": serializers.CharField()}),
+    description="No such product or producer, or a page past the last.",
+)
+INVALID_QUERY = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="A parameter's value is not valid (a filter's choice, a NUL character...)."
+)
 
+
+def described(serializer):
+    """The answers a list and a detail give, errors included, so clients (and the fuzz test) know them all."""
+    return extend_schema_view(
+        list=extend_schema(responses={200: serializer(many=True), 400: INVALID_QUERY, 404: NOT_FOUND}),
+        retrieve=extend_schema(responses={200: serializer, 404: NOT_FOUND}),
+    )
+
+
+class NamedSearchFilter(SearchFilter):
+    """DRF's search, its refusal (a NUL character) named after its parameter as the product filters' are."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as exc:
+            raise ValidationError({self.search_param: exc.detail}) from None
+
+
+@described(ProductSerializer)
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     """Active products with their producer, category, variants (prices net and with VAT) and photos."""
 
     serializer_class = ProductSerializer
     queryset = services.listed_products()
     lookup_field = "slug"
+    lookup_value_regex = ANY_SEGMENT
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProductFilter
 
 
+@described(ProducerSerializer)
 class ProducerViewSet(viewsets.ReadOnlyModelViewSet):
     """The market's producers; search their name, story and location with ``?search=``."""
 
     serializer_class = ProducerSerializer
     queryset = services.listed_producers()
     lookup_field = "slug"
-    filter_backends = [SearchFilter]
+    lookup_value_regex = ANY_SEGMENT
+    filter_backends = [NamedSearchFilter]
     search_fields = ["name", "story", "location"]
 
 

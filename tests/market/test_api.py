@@ -131,3 +131,17 @@ def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(site_client):
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
     assert "/api/schema/" in script.text
+
+
+def test_a_search_with_a_nul_character_is_refused_by_name(api):
+    answer = api.get("/api/producers/", {"search": "honey\x00"})
+
+    assert answer.status_code == 400
+    assert answer.json() == {"search": ["Null characters are not allowed."]}
+
+
+def test_a_slug_with_a_dot_gets_the_apis_json_404(api):
+    answer = api.get("/api/producers/not.a-slug/")
+
+    assert answer.status_code == 404
+    assert answer.json() == {"detail": "No Producer matches the given query."}
