@@ -10,15 +10,12 @@ round interleaving the cases. Prints requests/s and the ratio to ``/healthz``; t
 DATABASE_URL / REDIS_URL are used when set (a database of its own: it is migrated and filled).
 """
 
-import argparse
-import shutil
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import check_answer, environment, free_port, gunicorn, manage, median_rates
+from pages import bench_pages
 
 FILL = textwrap.dedent(
     """
@@ -27,7 +24,7 @@ FILL = textwrap.dedent(
     from datetime import timedelta
     from apps.blog.models import Post, Tag
 
-    count = {posts}
+    count = {count}
     Post.objects.all().delete()
     author, _ = get_user_model().objects.get_or_create(username="benchwriter", defaults={{"email": "w@example.org"}})
     tags = [Tag.objects.get_or_create(slug=f"tag-{{n}}", defaults={{"name": f"Tag {{n}}"}})[0] for n in range(10)]
@@ -47,44 +44,13 @@ FILL = textwrap.dedent(
 )
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--posts", type=int, default=1000)
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per case and round")
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument("--rounds", type=int, default=3, help="passes over all cases; the median is reported")
-    options = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is not installed: apt-get install -y wrk")
-
-    var_dir = Path(tempfile.mkdtemp(prefix="roseash-bench-blog-"))
-    port = free_port()
-    env = environment(var_dir, port)
-    manage(env, "migrate", "--no-input")
-    manage(env, "collectstatic", "--no-input")
-    manage(env, "shell", "-c", FILL.format(posts=options.posts))
-    cases = [
-        ("baseline: /healthz (JsonResponse)", "blog", "/healthz", None),
+def cases(posts):
+    return [
         ("blog home", "blog", "/", None),
-        ("a post page", "blog", f"/posts/post-{options.posts // 2}/", None),
+        ("a post page", "blog", f"/posts/post-{posts // 2}/", None),
         ("RSS feed", "blog", "/feed/rss/", None),
     ]
-    try:
-        with gunicorn(env, port, options.workers):
-            for _label, host, path, accept in cases:
-                status, _content_type = check_answer(port, host, path, accept)
-                assert status == 200, (path, status)
-            rates = median_rates(port, cases, options)
-            print(f"gunicorn {options.workers} sync workers, wrk -t2 -c{options.connections} -d{options.duration}s")
-            print(f"{options.posts} published posts; database {'PostgreSQL' if env.get('DATABASE_URL') else 'SQLite'}")
-            print(f"{'case':<40} {'req/s':>9} {'ratio':>6}  (median of {options.rounds} rounds)")
-            baseline = rates[cases[0][0]]
-            for label, *_where in cases:
-                print(f"{label:<40} {rates[label]:>9.0f} {rates[label] / baseline:>6.2f}", flush=True)
-    finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    bench_pages(__doc__, rows="posts", default_rows=1000, fill=FILL, cases=cases)
