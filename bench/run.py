@@ -112,7 +112,9 @@ def wrk(port, host, path, accept, duration, connections):
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return rate, int(errors.group(1)) if errors else 0
+    # Requests that got no answer at all (refused, reset, timed out) are errors too, not a slow rate.
+    failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return rate, (int(errors.group(1)) if errors else 0) + (sum(map(int, failed.groups())) if failed else 0)
 
 
 @contextmanager
