@@ -498,6 +498,19 @@ if not isinstance(ROSEASH_FEDERATION_PEERS, dict):
 ROSEASH_FEDERATION_PEER_RESOLVER = os.environ.get("ROSEASH_FEDERATION_PEER_RESOLVER", "")
 # Let outbound requests reach loopback and private addresses: development and tests only.
 ROSEASH_FEDERATION_ALLOW_PRIVATE = env_bool("ROSEASH_FEDERATION_ALLOW_PRIVATE")
+# Narrower than ALLOW_PRIVATE (development and tests): comma-separated networks outbound requests may
+# reach although they are not public, e.g. "127.0.0.0/8" for local test servers; every other private,
+# loopback or link-local address is still refused.
+try:
+    ROSEASH_OUTBOUND_ALLOW_NETWORKS = tuple(
+        str(ipaddress.ip_network(name.strip(), strict=False))
+        for name in os.environ.get("ROSEASH_OUTBOUND_ALLOW_NETWORKS", "").split(",")
+        if name.strip()
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"ROSEASH_OUTBOUND_ALLOW_NETWORKS must be comma-separated networks such as 127.0.0.0/8 ({exc})."
+    ) from exc
 # Seconds an inbox POST may spend fetching its unknown signer's actor, every request included: a
 # web thread is held that long at most by a slow or dripping peer (the peer retries later).
 try:
