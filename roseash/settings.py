@@ -302,6 +302,8 @@ CELERY_TASK_ROUTES = {
     "account.clear_expired_sign_ins": {"queue": "default"},
     "blog.sync_ghost": {"queue": "fetch"},
     "blog.sync_ghost_post": {"queue": "fetch"},
+    "market.rescrape_imported_products": {"queue": "fetch"},
+    "market.rescrape_product": {"queue": "fetch"},
     "federation.fetch_peer_actor": {"queue": "fetch"},
     "federation.refresh_stale_peers": {"queue": "fetch"},
     "federation.process_inbound": {"queue": "inbox"},
@@ -477,6 +479,15 @@ CELERY_BEAT_SCHEDULE["sync-ghost"] = {
 CELERY_BEAT_SCHEDULE["clear-expired-sign-ins"] = {
     "task": "account.clear_expired_sign_ins",
     "schedule": crontab(hour=3, minute=37),
+}
+# Product import by scraping (docs/market.md): seconds between two requests to one shop (shared by
+# every process through the cache), and how often the beat task re-reads an imported product.
+MARKET_SCRAPE_DELAY = float(os.environ.get("MARKET_SCRAPE_DELAY", "") or 2)
+MARKET_RESCRAPE_HOURS = float(os.environ.get("MARKET_RESCRAPE_HOURS", "") or 24)
+# Hourly: each run sends the products due (unchecked for MARKET_RESCRAPE_HOURS) to the fetch queue.
+CELERY_BEAT_SCHEDULE["rescrape-imported-products"] = {
+    "task": "market.rescrape_imported_products",
+    "schedule": crontab(minute=41),
 }
 
 # --- Federation ------------------------------------------------------------------------------

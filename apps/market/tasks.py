@@ -1,0 +1,24 @@
+from celery import shared_task
+
+from .services import products_due_for_rescrape, rescrape_product
+
+__all__ = ["rescrape_imported_products_task", "rescrape_product_task"]
+
+
+@shared_task(name="market.rescrape_imported_products")
+def rescrape_imported_products_task():
+    """
+    Send each imported product due for a re-read to its own task (hourly, by beat); return how many.
+    One task per product: a slow shop holds one worker for one page, and the per-host delay in the
+    shared cache keeps the workers polite together.
+    """
+    due = products_due_for_rescrape()
+    for product_id in due:
+        rescrape_product_task.delay(product_id)
+    return len(due)
+
+
+@shared_task(name="market.rescrape_product")
+def rescrape_product_task(product_id):
+    """Re-read one imported product's page; return the outcome (unchanged, updated, vanished, failed)."""
+    return rescrape_product(product_id).outcome
