@@ -12,7 +12,7 @@ Prices on shop pages include VAT; ours are stored net (``pricing.net_for``) at t
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -175,6 +175,7 @@ def import_from_url(
 ) -> ImportResult:
     """Import the product on the page at ``url``, or update the one imported from it before."""
     url = scraping.normalise_url(url)
+    rate = _vat_rate(vat_rate)
     existing_id = _existing_id(url)
     answer, scraped = _read(url)
     if producer is None and existing_id is None and not scraped.producer_name:
@@ -183,7 +184,6 @@ def import_from_url(
             f"{url}: the page names no brand or seller; choose the producer (--producer SLUG, or the form's field).",
         )
     fetched = _gather(url, have_photos=_imported_photo_urls(existing_id), answer=answer, scraped=scraped)
-    rate = DEFAULT_VAT_RATE if vat_rate is None else Decimal(vat_rate)
     try:
         with transaction.atomic():
             product, created, _changes = _save(fetched, producer=producer, category=category, vat_rate=rate)
@@ -192,6 +192,18 @@ def import_from_url(
             "import_conflict", f"{url}: could not be saved ({exc}); import it again.", status=409
         ) from exc
     return ImportResult(product.pk, url, product.name, created, tuple(fetched.warnings))
+
+
+def _vat_rate(value):
+    if value is None or value == "":
+        return DEFAULT_VAT_RATE
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        rate = None
+    if rate is None or not rate.is_finite() or not 0 <= rate <= 100:
+        raise RoseAshError("vat_rate_invalid", f"A VAT rate is a percentage from 0 to 100, not {value!r}.")
+    return rate
 
 
 # --- Saving (one transaction, no network) -----------------------------------------------------
