@@ -374,5 +374,5 @@ def test_allowed_networks_let_loopback_through_and_nothing_else(private_refused,
     httpserver.expect_request("/away").respond_with_data("", status=302, headers={"Location": elsewhere})
 
     assert http.get(httpserver.url_for("/here")).content == b"local"
-    with pytest.raises(http.AddressRefused, match="private|link-local"):
+    with pytest.raises(http.AddressRefused, match=r"private|link-local"):
         http.get(httpserver.url_for("/away"))
