@@ -482,8 +482,13 @@ CELERY_BEAT_SCHEDULE["clear-expired-sign-ins"] = {
 }
 # Product import by scraping (docs/market.md): seconds between two requests to one shop (shared by
 # every process through the cache), and how often the beat task re-reads an imported product.
-MARKET_SCRAPE_DELAY = float(os.environ.get("MARKET_SCRAPE_DELAY", "") or 2)
-MARKET_RESCRAPE_HOURS = float(os.environ.get("MARKET_RESCRAPE_HOURS", "") or 24)
+try:
+    MARKET_SCRAPE_DELAY = float(os.environ.get("MARKET_SCRAPE_DELAY", "") or 2)
+    MARKET_RESCRAPE_HOURS = float(os.environ.get("MARKET_RESCRAPE_HOURS", "") or 24)
+except ValueError as exc:
+    raise ImproperlyConfigured("MARKET_SCRAPE_DELAY and MARKET_RESCRAPE_HOURS are numbers (seconds, hours).") from exc
+if not (0 <= MARKET_SCRAPE_DELAY <= 60 and MARKET_RESCRAPE_HOURS > 0):
+    raise ImproperlyConfigured("MARKET_SCRAPE_DELAY must be 0 to 60 seconds and MARKET_RESCRAPE_HOURS more than 0.")
 # Hourly: each run sends the products due (unchecked for MARKET_RESCRAPE_HOURS) to the fetch queue.
 CELERY_BEAT_SCHEDULE["rescrape-imported-products"] = {
     "task": "market.rescrape_imported_products",
