@@ -12,6 +12,7 @@ from apps.core.errors import RoseAshError
 from apps.market import services
 from apps.market.models import PriceChange, Product
 from apps.market.tasks import rescrape_imported_products_task, rescrape_product_task
+from roseash.celery import app as celery_app
 from tests.workers import celery_worker
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,11 @@ def test_a_real_worker_runs_the_beat_task_and_records_a_price_change(shop, impor
     large = imported.variants.get(sku="HA-HTH-454")
     assert large.price_with_vat == Decimal("15.60")
     assert [c.new_price for c in large.price_changes.all()] == [Decimal("13.00"), Decimal("12.00")]
+
+
+def test_beat_runs_the_rescrape_hourly_on_the_fetch_queue(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["rescrape-imported-products"]
+
+    assert entry["task"] == "market.rescrape_imported_products"
+    assert {"market.rescrape_imported_products", "market.rescrape_product"} <= set(celery_app.tasks)
+    assert settings.CELERY_TASK_ROUTES["market.rescrape_product"] == {"queue": "fetch"}
