@@ -10,7 +10,12 @@ ACTIONS = {"preview": "Preview", "save": "Import"}
 class ImportForm(forms.Form):
     """A shop page's address, and optionally who makes the product, its shelf and the VAT in its prices."""
 
-    url = forms.URLField(label="Page address", max_length=500, assume_scheme="https")
+    url = forms.URLField(
+        label="Page address",
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"size": 70, "placeholder": "https://shop.example/products/…"}),
+    )
     producer = forms.ModelChoiceField(
         queryset=Producer.objects.order_by("name"),
         required=False,
