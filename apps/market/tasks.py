@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from apps.core.errors import RoseAshError
+
 from .services import products_due_for_rescrape, rescrape_product
 
 __all__ = ["rescrape_imported_products_task", "rescrape_product_task"]
@@ -20,5 +22,14 @@ def rescrape_imported_products_task():
 
 @shared_task(name="market.rescrape_product")
 def rescrape_product_task(product_id):
-    """Re-read one imported product's page; return the outcome (unchanged, updated, vanished, failed)."""
-    return rescrape_product(product_id).outcome
+    """
+    Re-read one imported product's page; return the outcome (unchanged, updated, vanished, failed).
+    A shop that fails is not retried here: the failure is noted on the product and the next beat
+    run asks again. A product deleted (or no longer imported) since it was sent is ``unknown``.
+    """
+    try:
+        return rescrape_product(product_id).outcome
+    except RoseAshError as exc:
+        if exc.status == 404:
+            return "unknown"
+        raise

@@ -124,6 +124,7 @@ def test_only_imported_products_are_rescraped(make_product):
     with pytest.raises(RoseAshError) as refused:
         services.rescrape_product(product.pk)
     assert refused.value.status == 404
+    assert rescrape_product_task.apply(args=[product.pk]).get() == "unknown"
 
 
 def test_the_products_due_are_those_not_checked_lately(make_product, shop, imported):
