@@ -95,9 +95,19 @@ def fetch_page(url: str, *, etag: str = "", last_modified: str = "") -> http.Res
 
 
 def polite_get(url: str, *, headers=None, max_bytes: int) -> http.Response:
-    """GET ``url`` if its robots.txt allows us, after waiting our turn at its host."""
+    """
+    GET ``url`` if its robots.txt allows us, after waiting our turn at its host. The client follows
+    redirects itself, so where one led is checked afterwards: an answer from a page robots.txt
+    forbids is not used.
+    """
     crawl_delay = _robots_allow(url)
-    return _get(url, headers=headers, max_bytes=max_bytes, crawl_delay=crawl_delay)
+    answer = _get(url, headers=headers, max_bytes=max_bytes, crawl_delay=crawl_delay)
+    if answer.redirects:
+        try:
+            _robots_allow(answer.url)
+        except RoseAshError as exc:
+            raise RoseAshError(exc.code, f"{url}: it redirects to {exc.message}") from None
+    return answer
 
 
 def _get(url, *, headers, max_bytes, crawl_delay=0):

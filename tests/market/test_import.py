@@ -172,6 +172,21 @@ def test_a_page_robots_txt_forbids_is_not_fetched(shop):
     assert nothing_saved() == (0, 0, 0, 0)
 
 
+def test_a_redirect_to_a_page_robots_txt_forbids_is_not_used(shop):
+    shop.page("/private/secret-honey", "shopify_product.html")
+    url = shop.serve("/products/moved", "", status=301, Location="/private/secret-honey")
+
+    with pytest.raises(RoseAshError) as refused:
+        services.import_product_from_url(url)
+
+    assert refused.value.code == "robots_disallowed"
+    assert refused.value.message == (
+        f"{url}: it redirects to {shop.url('/private/secret-honey')}: {shop.url('/robots.txt')} "
+        "does not allow us to fetch this page."
+    )
+    assert nothing_saved() == (0, 0, 0, 0)
+
+
 def test_a_robots_txt_that_fails_stops_everything_on_that_shop(shop):
     shop.serve("/robots.txt", "oops", status=503, content_type="text/plain")
     url = shop.page("/products/wildflower-honey", "shopify_product.html")
