@@ -133,9 +133,8 @@ def _fetch_photos(fetched, have):
         fetched.photos.append((url, photo))
 
 
-def _gather(url, *, have_photos=(), answer=None, scraped=None):
-    if answer is None:
-        answer, scraped = _read(url)
+def _gather(url, answer, scraped, *, have_photos):
+    """Keep what the page's answer says for the next conditional GET, and fetch the photos not held."""
     fetched = _Fetched(
         url=url,
         scraped=scraped,
@@ -183,14 +182,13 @@ def import_from_url(
             "producer_missing",
             f"{url}: the page names no brand or seller; choose the producer (--producer SLUG, or the form's field).",
         )
-    fetched = _gather(url, have_photos=_imported_photo_urls(existing_id), answer=answer, scraped=scraped)
+    fetched = _gather(url, answer, scraped, have_photos=_imported_photo_urls(existing_id))
     try:
         with transaction.atomic():
             product, created, _changes = _save(fetched, producer=producer, category=category, vat_rate=rate)
     except IntegrityError as exc:  # another import of the same page, or a SKU taken meanwhile
-        raise RoseAshError(
-            "import_conflict", f"{url}: could not be saved ({exc}); import it again.", status=409
-        ) from exc
+        message = f"{url}: another import saved the same page or SKU at the same moment; import it again."
+        raise RoseAshError("import_conflict", message, status=409) from exc
     return ImportResult(product.pk, url, product.name, created, tuple(fetched.warnings))
 
 
@@ -379,9 +377,14 @@ def rescrape(product_id: int) -> RescrapeResult:
     if scraped is None:
         Product.objects.filter(pk=product.pk).update(last_checked_at=now, last_seen_at=now, scrape_problem="")
         return RescrapeResult(product.pk, "unchanged")
-    fetched = _gather(url, have_photos=_imported_photo_urls(product.pk), answer=answer, scraped=scraped)
-    with transaction.atomic():
-        _saved, _created, changes = _save(fetched, producer=None, category=None, vat_rate=DEFAULT_VAT_RATE)
+    fetched = _gather(url, answer, scraped, have_photos=_imported_photo_urls(product.pk))
+    try:
+        with transaction.atomic():
+            _saved, _created, changes = _save(fetched, producer=None, category=None, vat_rate=DEFAULT_VAT_RATE)
+    except (RoseAshError, IntegrityError) as exc:  # the page reads, but not into a valid product
+        problem = exc.message if isinstance(exc, RoseAshError) else f"{url}: could not be saved ({exc})"
+        Product.objects.filter(pk=product.pk).update(last_checked_at=now, scrape_problem=problem[:300])
+        return RescrapeResult(product.pk, "failed", problem)
     return RescrapeResult(product.pk, "updated", "; ".join(fetched.warnings), changes)
 
 
