@@ -298,7 +298,9 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "") or CELERY_BR
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
-    CELERY_BROKER_URL = "memory://"
+    # Celery still takes a producer from its pool for an eager task; with a host named, kombu does
+    # not warn on each one ("No hostname was supplied").
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "fetch", "inbox", "delivery", "mail")]
 # Task name -> queue, so a backlog of one kind of work never starves another. Unlisted: "default".
@@ -308,6 +310,8 @@ CELERY_TASK_ROUTES = {
     "account.clear_expired_sign_ins": {"queue": "default"},
     "blog.sync_ghost": {"queue": "fetch"},
     "blog.sync_ghost_post": {"queue": "fetch"},
+    "market.rescrape_imported_products": {"queue": "fetch"},
+    "market.rescrape_product": {"queue": "fetch"},
     "federation.fetch_peer_actor": {"queue": "fetch"},
     "federation.refresh_stale_peers": {"queue": "fetch"},
     "federation.process_inbound": {"queue": "inbox"},
@@ -484,6 +488,20 @@ CELERY_BEAT_SCHEDULE["clear-expired-sign-ins"] = {
     "task": "account.clear_expired_sign_ins",
     "schedule": crontab(hour=3, minute=37),
 }
+# Product import by scraping (docs/market.md): seconds between two requests to one shop (shared by
+# every process through the cache), and how often the beat task re-reads an imported product.
+try:
+    MARKET_SCRAPE_DELAY = float(os.environ.get("MARKET_SCRAPE_DELAY", "") or 2)
+    MARKET_RESCRAPE_HOURS = float(os.environ.get("MARKET_RESCRAPE_HOURS", "") or 24)
+except ValueError as exc:
+    raise ImproperlyConfigured("MARKET_SCRAPE_DELAY and MARKET_RESCRAPE_HOURS are numbers (seconds, hours).") from exc
+if not (0 <= MARKET_SCRAPE_DELAY <= 60 and MARKET_RESCRAPE_HOURS > 0):
+    raise ImproperlyConfigured("MARKET_SCRAPE_DELAY must be 0 to 60 seconds and MARKET_RESCRAPE_HOURS more than 0.")
+# Hourly: each run sends the products due (unchecked for MARKET_RESCRAPE_HOURS) to the fetch queue.
+CELERY_BEAT_SCHEDULE["rescrape-imported-products"] = {
+    "task": "market.rescrape_imported_products",
+    "schedule": crontab(minute=41),
+}
 
 # --- Federation ------------------------------------------------------------------------------
 
@@ -504,6 +522,19 @@ if not isinstance(ROSEASH_FEDERATION_PEERS, dict):
 ROSEASH_FEDERATION_PEER_RESOLVER = os.environ.get("ROSEASH_FEDERATION_PEER_RESOLVER", "")
 # Let outbound requests reach loopback and private addresses: development and tests only.
 ROSEASH_FEDERATION_ALLOW_PRIVATE = env_bool("ROSEASH_FEDERATION_ALLOW_PRIVATE")
+# Narrower than ALLOW_PRIVATE (development and tests): comma-separated networks outbound requests may
+# reach although they are not public, e.g. "127.0.0.0/8" for local test servers; every other private,
+# loopback or link-local address is still refused.
+try:
+    ROSEASH_OUTBOUND_ALLOW_NETWORKS = tuple(
+        str(ipaddress.ip_network(name.strip(), strict=False))
+        for name in os.environ.get("ROSEASH_OUTBOUND_ALLOW_NETWORKS", "").split(",")
+        if name.strip()
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"ROSEASH_OUTBOUND_ALLOW_NETWORKS must be comma-separated networks such as 127.0.0.0/8 ({exc})."
+    ) from exc
 # Seconds an inbox POST may spend fetching its unknown signer's actor, every request included: a
 # web thread is held that long at most by a slow or dripping peer (the peer retries later).
 try:
@@ -577,5 +608,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Tasks run in-process (no broker) would log each success into a command's or a page's output.
+        **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
+    },
 }

@@ -49,6 +49,15 @@ def check_site_settings(app_configs, **kwargs):
                 id="roseash.E004",
             )
         )
+    if settings.ROSEASH_OUTBOUND_ALLOW_NETWORKS and not settings.DEBUG:
+        problems.append(
+            Error(
+                "ROSEASH_OUTBOUND_ALLOW_NETWORKS is set with DEBUG off: outbound requests may reach "
+                f"{', '.join(settings.ROSEASH_OUTBOUND_ALLOW_NETWORKS)} on our own network.",
+                hint="Unset ROSEASH_OUTBOUND_ALLOW_NETWORKS in production; it is for development and tests.",
+                id="roseash.E006",
+            )
+        )
     if not settings.DEBUG and settings.ROSEASH_SCHEME != "https":
         problems.append(
             Warning(

@@ -8,7 +8,9 @@ the TLS handshake, status line, headers, body and every redirect share it, so a 
 a byte at a time holds a thread no longer (``apps.core.deadline`` says how). It refuses to reach
 our own network: every address a host name resolves to is checked when the socket is opened, so
 DNS that changes between a check and the connection (rebinding) gains nothing.
-``ROSEASH_FEDERATION_ALLOW_PRIVATE`` turns the address check off for development and tests.
+``ROSEASH_FEDERATION_ALLOW_PRIVATE`` turns the address check off for development and tests;
+``ROSEASH_OUTBOUND_ALLOW_NETWORKS`` instead lets through only the networks it names (``127.0.0.0/8``
+for a test server on loopback) while every other private address is still refused.
 ``ROSEASH_RESOLVE`` (development and tests, like ``curl --resolve``) maps host names to addresses
 before they are looked up, so made-up domains such as ``blog.alpha.test`` reach local servers; the
 mapped address is checked like any other.
@@ -27,6 +29,7 @@ opened; each exchange puts it under its own watchdog when it takes it from the p
 ms each with a connection and handshake apiece (and a real peer adds its round trips to those).
 """
 
+import functools
 import ipaddress
 import socket
 import threading
@@ -170,11 +173,23 @@ def _resolve(host, port, refuse_private):
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise NewConnectionError(None, f"cannot resolve {host}: {exc}") from exc
+    allowed = _allowed_networks(settings.ROSEASH_OUTBOUND_ALLOW_NETWORKS)
     for *_rest, sockaddr in infos if refuse_private else ():
         reason = address_refusal(sockaddr[0])
-        if reason:
+        if reason and not _within(sockaddr[0], allowed):
             raise _Refused(f"{host} resolves to {reason}")
     return infos
+
+
+@functools.lru_cache(maxsize=8)
+def _allowed_networks(names):
+    """Return the networks ``ROSEASH_OUTBOUND_ALLOW_NETWORKS`` names (a tuple of CIDR strings)."""
+    return tuple(ipaddress.ip_network(name, strict=False) for name in names)
+
+
+def _within(address, networks):
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return any(ip.version == network.version and ip in network for network in networks)
 
 
 class _Refused(NewConnectionError):

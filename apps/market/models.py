@@ -77,15 +77,40 @@ class Product(models.Model):
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True, help_text="Shown on the market site and in the API.")
     featured = models.BooleanField(default=False, help_text="Shown on the market's home page.")
-    # Filled by the import from a producer's own shop page (a later step); empty when entered by hand.
+    # Filled by the import from a producer's own shop page (``services.import_product_from_url``),
+    # normalised (``scraping.normalise_url``) so importing the same page again updates this product;
+    # empty when entered by hand.
     source_url = models.URLField(max_length=500, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True, help_text="When the source page last listed it.")
+    last_checked_at = models.DateTimeField(null=True, blank=True, help_text="When the source page was last asked.")
+    # The validators of the last answer, sent back on re-scrape (a conditional GET: 304 when unchanged).
+    source_etag = models.CharField(max_length=200, blank=True, editable=False)
+    source_last_modified = models.CharField(max_length=64, blank=True, editable=False)
+    vanished_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the source page stopped listing it (gone, or no product on it); it was hidden then.",
+    )
+    import_warnings = models.TextField(
+        blank=True, help_text="What the last import could not take from the source page (a photo, a price)."
+    )
+    scrape_problem = models.CharField(
+        max_length=300, blank=True, help_text="Why the last re-scrape could not read the source page, if it failed."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["active", "featured"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_url"],
+                condition=~Q(source_url=""),
+                name="market_product_source_url_unique",
+                violation_error_message="A product is imported from this page already.",
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -145,6 +170,9 @@ class Variant(models.Model):
     )
     stock = models.PositiveIntegerField(null=True, blank=True, help_text="Leave empty when stock is not tracked.")
     position = models.PositiveSmallIntegerField(default=0)
+    # What names this variant on an imported product's source page (its SKU there, or its offer's
+    # name), so a re-scrape updates it rather than adding another; empty when entered by hand.
+    source_key = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "price", "id"]
@@ -173,6 +201,28 @@ class Variant(models.Model):
         return self.stock_state != StockState.OUT_OF_STOCK
 
 
+class PriceChange(models.Model):
+    """
+    A variant's price as a re-scrape (or the first import) found it: the history staff read in the
+    admin when a producer's shop changes its prices. ``old_price`` is empty on the first row.
+    """
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="price_changes")
+    old_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True, help_text="Net.")
+    new_price = models.DecimalField(max_digits=10, decimal_places=2, help_text="Net.")
+    source_price = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text="As the source page showed it (VAT included)."
+    )
+    currency = models.CharField(max_length=3)
+    changed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.variant}: {self.old_price} -> {self.new_price} {self.currency}"
+
+
 class ProductImage(models.Model):
     """A product photo and the thumbnail made from it when it was added (``services.add_product_image``)."""
 
@@ -181,6 +231,8 @@ class ProductImage(models.Model):
     thumbnail = models.ImageField(upload_to=thumbnail_path, blank=True, editable=False)
     alt = models.CharField("text alternative", max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Where an imported photo was fetched from, so a re-scrape fetches only photos it does not have.
+    source_url = models.URLField(max_length=500, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]

@@ -7,21 +7,29 @@ sentence a producer or a visitor can act on. Lookups for visitors see active pro
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Min, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
+from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.core.errors import RoseAshError
 
+from . import importing
 from .announcing import product_changed
 from .images import thumbnail
+from .importing import ImportPreview, ImportResult, RescrapeResult
 from .models import Category, Producer, Product, ProductImage, Variant
 
 __all__ = [
     "CategoryNode",
+    "ImportPreview",
+    "ImportResult",
+    "RescrapeResult",
     "add_product_image",
     "add_variant",
     "category_ids_under",
@@ -30,14 +38,19 @@ __all__ = [
     "create_producer",
     "create_product",
     "featured_products",
+    "get_category",
     "get_producer",
     "get_product",
+    "import_product_from_url",
     "listed_producers",
     "listed_products",
     "make_thumbnail",
     "pick_variant",
+    "preview_product_from_url",
     "product_changed",
     "products_available",
+    "products_due_for_rescrape",
+    "rescrape_product",
     "set_products_active",
     "set_products_featured",
 ]
@@ -279,3 +292,55 @@ def get_producer(slug: str) -> Producer:
         raise RoseAshError(
             "producer_unknown", "There is no producer at this address in the market.", status=404
         ) from None
+
+
+def get_category(slug: str) -> Category:
+    try:
+        return Category.objects.get(slug=slug)
+    except Category.DoesNotExist:
+        raise RoseAshError(
+            "category_unknown", f"There is no category “{slug}” in the market; give the slug of one.", status=404
+        ) from None
+
+
+def preview_product_from_url(url: str) -> ImportPreview:
+    """
+    Read the shop page at ``url`` as an import would and return what it found, saving nothing (the
+    staff's form shows it before they save). Raise ``RoseAshError`` naming the URL and the reason
+    when the page cannot be fetched, robots.txt forbids it, or it has no product markup.
+    """
+    return importing.preview_from_url(url)
+
+
+def import_product_from_url(
+    url: str,
+    *,
+    producer: Producer | None = None,
+    category: Category | None = None,
+    vat_rate: Decimal | str | None = None,
+) -> ImportResult:
+    """
+    Import the product on the shop page at ``url`` (normalised), or update the one imported from it
+    before: never a second copy. Everything is fetched first, then saved in one transaction.
+
+    ``producer`` defaults to the one the markup names (brand, else seller; created when new),
+    ``category`` to the one the markup names when we have it, else the ``Imported`` shelf.
+    ``vat_rate`` (percent, default 20) is that of new variants: shop prices include VAT, ours are net.
+    Photos that cannot be fetched or are not pictures are warnings in the result and on the product.
+    """
+    return importing.import_from_url(url, producer=producer, category=category, vat_rate=vat_rate)
+
+
+def rescrape_product(product_id: int) -> RescrapeResult:
+    """Re-read one imported product's page (conditional GET); see ``importing.rescrape``."""
+    return importing.rescrape(product_id)
+
+
+def products_due_for_rescrape(limit: int = 500) -> list[int]:
+    """
+    Return the ids of imported products not checked for ``MARKET_RESCRAPE_HOURS``, the longest
+    unchecked first; vanished ones too, so a product back on its shop is shown again.
+    """
+    cutoff = timezone.now() - timedelta(hours=settings.MARKET_RESCRAPE_HOURS)
+    due = Product.objects.exclude(source_url="").filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=cutoff))
+    return list(due.order_by(F("last_checked_at").asc(nulls_first=True), "pk").values_list("pk", flat=True)[:limit])

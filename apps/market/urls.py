@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_staff
 
 app_name = "market"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("producers/<slug:slug>/", views.producer_detail, name="producer"),
     path("api/", include("apps.market.api_urls")),
+    # The staff's desk.
+    path("staff/import/", views_staff.import_product, name="staff-import"),
 ]

@@ -365,3 +365,14 @@ def test_unmapped_hosts_resolve_as_usual(settings):
     assert http.resolve_override("alpha.test") == "alpha.test"  # "*.alpha.test" names subdomains only
     assert http.resolve_override("blog.alpha.test.") == "127.0.0.1"
     assert http.resolve_override("example.org") == "example.org"
+
+
+@pytest.mark.parametrize("elsewhere", ["http://10.0.0.1/admin", "http://169.254.169.254/latest/meta-data/"])
+def test_allowed_networks_let_loopback_through_and_nothing_else(private_refused, settings, httpserver, elsewhere):
+    settings.ROSEASH_OUTBOUND_ALLOW_NETWORKS = ("127.0.0.0/8",)
+    httpserver.expect_request("/here").respond_with_data("local")
+    httpserver.expect_request("/away").respond_with_data("", status=302, headers={"Location": elsewhere})
+
+    assert http.get(httpserver.url_for("/here")).content == b"local"
+    with pytest.raises(http.AddressRefused, match=r"private|link-local"):
+        http.get(httpserver.url_for("/away"))

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings as live_settings
 
-from apps.core.checks import check_ca_bundle
+from apps.core.checks import check_ca_bundle, check_site_settings
 
 from .certificates import certificate_authority
 
@@ -156,6 +156,9 @@ def test_production_without_an_id_token_key_is_stopped_by_its_checks(tmp_path):
         ({"ROSEASH_INTERNAL_URL": "127.0.0.1:8000"}, "roseash.E004"),
         ({"ROSEASH_CA_BUNDLE": "/nonexistent/ca.pem"}, "roseash.E005"),
         ({**NO_CA_BUNDLE, "SSL_CERT_FILE": "/nonexistent/ca.pem"}, "roseash.E005"),
+        ({"ROSEASH_OUTBOUND_ALLOW_NETWORKS": "loopback"}, "ROSEASH_OUTBOUND_ALLOW_NETWORKS must be"),
+        ({"MARKET_SCRAPE_DELAY": "soon"}, "MARKET_SCRAPE_DELAY and MARKET_RESCRAPE_HOURS are numbers"),
+        ({"MARKET_SCRAPE_DELAY": "-1"}, "MARKET_SCRAPE_DELAY must be 0 to 60 seconds"),
     ],
 )
 def test_configuration_mistakes_are_caught_at_start_up(tmp_path, env, check_id):
@@ -175,6 +178,16 @@ def test_configuration_mistakes_are_caught_at_start_up(tmp_path, env, check_id):
 )
 def test_the_ca_bundle_falls_back_to_the_variables_other_tools_read(tmp_path, env, bundle):
     assert load({"DEBUG": "true", **NO_CA_BUNDLE, **env}, tmp_path)["ca_bundle"] == bundle
+
+
+def test_allowed_private_networks_are_refused_in_production(settings):
+    settings.DEBUG = False
+    settings.ROSEASH_OUTBOUND_ALLOW_NETWORKS = ("127.0.0.0/8",)
+
+    assert "roseash.E006" in [problem.id for problem in check_site_settings(None)]
+
+    settings.DEBUG = True
+    assert "roseash.E006" not in [problem.id for problem in check_site_settings(None)]
 
 
 def test_a_ca_bundle_without_certificates_is_caught(settings, tmp_path):

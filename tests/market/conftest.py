@@ -8,6 +8,8 @@ from PIL import Image
 
 from apps.market import services
 
+from .shop import Shop
+
 
 def png(width=64, height=48, colour="#b03a5b", name="photo.png"):
     """Return an upload of a real PNG image."""
@@ -52,3 +54,20 @@ def make_product(categories, apiary):
         return product
 
     return make
+
+
+@pytest.fixture
+def polite_settings(settings):
+    """
+    Outbound requests reach loopback (the test shop) and nothing else private; no delay between
+    requests to one host, except in the test about the delay.
+    """
+    settings.ROSEASH_FEDERATION_ALLOW_PRIVATE = False
+    settings.ROSEASH_OUTBOUND_ALLOW_NETWORKS = ("127.0.0.0/8", "::1/128")
+    settings.MARKET_SCRAPE_DELAY = 0
+    return settings
+
+
+@pytest.fixture
+def shop(polite_settings, httpserver):
+    return Shop(httpserver)

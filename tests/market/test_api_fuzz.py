@@ -5,7 +5,9 @@ answer is a server error, and every answer matches the schema it is described by
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -25,7 +27,12 @@ def api_schema(db, site_client, make_product, categories, dairy_farm):
     answer = site_client("market", HTTP_ACCEPT="application/vnd.oai.openapi+json").get("/api/schema/")
     schema = schemathesis.openapi.from_dict(answer.json())
     schema.app = get_wsgi_application()  # in this process: the test's database and its transaction
-    return schema
+    # As Django's test client does: a request's end must not close the test's connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield schema
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def test_the_product_api_answers_every_generated_request_without_a_server_error(api_schema):
