@@ -173,7 +173,8 @@ def send_subscription_confirmation(subscription_ids):
 
 
 def unsubscribe_token(subscription: Subscription) -> str:
-    return signing.dumps(subscription.pk, salt=UNSUBSCRIBE_SALT)
+    """Return the token of the subscription's unsubscribe link: its id, signed (the same in every issue)."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(subscription.pk))
 
 
 def unsubscribe_url(subscription: Subscription) -> str:
@@ -183,7 +184,7 @@ def unsubscribe_url(subscription: Subscription) -> str:
 def subscription_for_token(token: str) -> Subscription:
     """Return the subscription an unsubscribe link names; 404 for a link that is not ours."""
     try:
-        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        pk = int(signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token))
         return Subscription.objects.select_related("newsletter").get(pk=pk)
     except (signing.BadSignature, Subscription.DoesNotExist, TypeError, ValueError):
         raise RoseAshError("unsubscribe_invalid", "This unsubscribe link is not valid.", status=404) from None

@@ -1,0 +1,44 @@
+"""
+A mail backend that writes each message to its own file, so a test can count what left a worker
+process (Django's file backend writes one file per connection, and locmem stays in the process).
+
+``ROSEASH_TEST_MAIL_DIR`` names the folder. ``ROSEASH_TEST_MAIL_HANG_AFTER=n`` makes the process
+stop for good right after writing its n-th message: a worker caught there has handed the mail over
+but not yet recorded it, the window in which a crash tests "at most once".
+"""
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+from django.core.mail.backends.base import BaseEmailBackend
+
+_written = 0
+
+
+class RecordingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        global _written
+        folder = Path(os.environ["ROSEASH_TEST_MAIL_DIR"])
+        hang_after = int(os.environ.get("ROSEASH_TEST_MAIL_HANG_AFTER", "0"))
+        for message in email_messages:
+            name = folder / f"{uuid.uuid4().hex}.eml"
+            partial = name.with_suffix(".part")
+            partial.write_bytes(message.message().as_bytes())
+            partial.rename(name)  # whole files only: a reader never sees half a message
+            _written += 1
+            if hang_after and _written == hang_after:
+                time.sleep(3600)
+        return len(email_messages)
+
+
+def recipients(folder):
+    """Return the ``To`` of every message written to ``folder``, one entry per message."""
+    found = []
+    for path in Path(folder).glob("*.eml"):
+        for line in path.read_text().splitlines():
+            if line.startswith("To: "):
+                found.append(line[4:].strip())
+                break
+    return found
