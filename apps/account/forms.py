@@ -65,12 +65,18 @@ class AddressForm(forms.ModelForm):
 class ProfileForm(forms.ModelForm):
     """The member's public profile: their fediverse actor's name, bio and avatar."""
 
+    # A plain file field: the model's validator reads the real format (``apps.core.pictures``) and says
+    # which formats we take; Django's image field would first accept any format Pillow knows.
+    avatar = forms.FileField(
+        required=False,
+        help_text="PNG, JPEG, GIF or WebP, at most 2 MiB; square, 400x400 pixels shows well.",
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+    )
     remove_avatar = forms.BooleanField(required=False, label="Remove the avatar")
 
     class Meta:
         model = get_user_model()
         fields = ("display_name", "bio", "avatar")
-        widgets = {"avatar": forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"})}
 
 
 class PreferencesForm(forms.ModelForm):
