@@ -569,12 +569,12 @@ SPECTACULAR_SETTINGS = {
 
 # Mail: printed in development; in production an SMTP server named by EMAIL_URL (roseash/email_url.py)
 # or by the usual EMAIL_* variables. Mails leave from the site's name and address.
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+# An empty variable counts as unset (compose files often list EMAIL_HOST= and the like).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 )
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "587")
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
@@ -585,8 +585,8 @@ if os.environ.get("EMAIL_URL", "").strip():
 if EMAIL_USE_SSL and EMAIL_USE_TLS:
     EMAIL_USE_TLS = False  # implicit TLS (smtps) already encrypts; Django refuses both at once
 EMAIL_TIMEOUT = 10
-ROSEASH_SITE_NAME = os.environ.get("ROSEASH_SITE_NAME", "Rose Ash")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{ROSEASH_SITE_NAME} <noreply@{ROSEASH_DOMAIN}>")
+ROSEASH_SITE_NAME = os.environ.get("ROSEASH_SITE_NAME") or "Rose Ash"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or f"{ROSEASH_SITE_NAME} <noreply@{ROSEASH_DOMAIN}>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LOGGING = {
