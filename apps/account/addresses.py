@@ -12,21 +12,21 @@ from django.db import transaction
 
 from apps.core.errors import RoseAshError
 
-from .models import Address
+from .models import Address, User
 
 FIELDS = ("name", "line1", "line2", "postcode", "city", "country", "phone")
 
 
-def saved_addresses(member) -> list[Address]:
+def saved_addresses(member: User) -> list[Address]:
     """Return the member's addresses, the default first, then the newest."""
     return list(Address.objects.filter(member=member))
 
 
-def default_address(member) -> Address | None:
+def default_address(member: User) -> Address | None:
     return Address.objects.filter(member=member, is_default=True).first()
 
 
-def get_address(member, address_id) -> Address:
+def get_address(member: User, address_id: int) -> Address:
     """Return the member's address ``address_id``; 404 for anyone else's or none."""
     try:
         return Address.objects.get(member=member, pk=int(address_id))
@@ -58,7 +58,7 @@ def _make_default(member, address):
 
 
 @transaction.atomic
-def remember_address(member, **fields) -> Address:
+def remember_address(member: User, **fields: str | bool) -> Address:
     """
     Keep an address for ``member`` and return it; an identical one already kept is returned instead.
 
@@ -81,7 +81,7 @@ def remember_address(member, **fields) -> Address:
 
 
 @transaction.atomic
-def update_address(member, address_id, **fields) -> Address:
+def update_address(member: User, address_id: int, **fields: str | bool) -> Address:
     """Change the member's address ``address_id`` (404 for anyone else's); ``RoseAshError`` when invalid."""
     list(Address.objects.select_for_update().filter(member=member))
     address = get_address(member, address_id)
@@ -95,7 +95,7 @@ def update_address(member, address_id, **fields) -> Address:
 
 
 @transaction.atomic
-def make_default_address(member, address_id) -> Address:
+def make_default_address(member: User, address_id: int) -> Address:
     list(Address.objects.select_for_update().filter(member=member))
     address = get_address(member, address_id)
     _make_default(member, address)
@@ -103,7 +103,7 @@ def make_default_address(member, address_id) -> Address:
 
 
 @transaction.atomic
-def delete_address(member, address_id) -> None:
+def delete_address(member: User, address_id: int) -> None:
     """Delete the member's address ``address_id``; when it was the default, the newest left takes over."""
     list(Address.objects.select_for_update().filter(member=member))
     address = get_address(member, address_id)

@@ -25,7 +25,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 from apps.core.errors import RoseAshError
 from apps.federation import services as federation
 
-from .models import Address, SSOSession, Subscription
+from .models import Address, SSOSession, Subscription, User
 
 __all__ = ["MemberDataProvider", "delete_account", "export_member_data", "register_member_data"]
 
@@ -56,7 +56,7 @@ def _when(value):
     return value.isoformat() if value else None
 
 
-def export_member_data(member, password: str) -> dict:
+def export_member_data(member: User, password: str) -> dict:
     """Return everything the platform holds about ``member`` as JSON-ready values; 403 for a wrong password."""
     _check_password(member, password)
     data = {
@@ -134,7 +134,7 @@ def _sign_out_everywhere(member):
     get_grant_model().objects.filter(user=member).delete()
 
 
-def delete_account(member, password: str) -> None:
+def delete_account(member: User, password: str) -> None:
     """
     Delete ``member``'s account: 403 for a wrong password.
 

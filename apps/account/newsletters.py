@@ -35,6 +35,7 @@ marks the row in hand ``failed`` and returns the rest of the batch to ``pending`
 import logging
 import smtplib
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from celery import shared_task
@@ -43,14 +44,14 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.core.errors import RoseAshError
 from apps.core.sites import site_url
 
-from .models import Issue, IssueDelivery, Newsletter, Subscription
+from .models import Issue, IssueDelivery, Newsletter, Subscription, User
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def public_newsletters() -> QuerySet[Newsletter]:
     return Newsletter.objects.filter(is_public=True)
 
 
-def subscribe(email: str, newsletters, *, member=None) -> list[Subscription]:
+def subscribe(email: str, newsletters: Iterable[Newsletter], *, member: User | None = None) -> list[Subscription]:
     """
     Subscribe ``email`` to ``newsletters`` and return the subscriptions now confirmed or pending.
 
@@ -200,7 +201,7 @@ def unsubscribe(token: str) -> Subscription:
     return sub
 
 
-def member_subscriptions(member) -> list[Subscription]:
+def member_subscriptions(member: User) -> list[Subscription]:
     """Return the subscriptions of the member's address, or ones they made, whatever their state."""
     return list(
         Subscription.objects.filter(Q(member=member) | Q(email__iexact=member.email))
@@ -209,7 +210,7 @@ def member_subscriptions(member) -> list[Subscription]:
     )
 
 
-def set_member_subscriptions(member, newsletter_ids) -> list[Subscription]:
+def set_member_subscriptions(member: User, newsletter_ids: Iterable[int | str]) -> list[Subscription]:
     """Make the member's address subscribed to exactly the public newsletters ``newsletter_ids`` names."""
     wanted = set(public_newsletters().filter(pk__in=newsletter_ids).values_list("pk", flat=True))
     now = timezone.now()
@@ -390,14 +391,3 @@ def sweep_stalled_sending(*, now: datetime | None = None) -> dict[str, int]:
 def sweep_newsletters():
     """Beat, every minute: resume issues whose worker died (``sweep_stalled_sending``)."""
     return sweep_stalled_sending()
-
-
-def issue_progress(issues) -> dict[int, dict[str, int]]:
-    """Return ``{issue id: {state: count, "total": n}}`` for ``issues`` in one query (the admin's progress)."""
-    rows = IssueDelivery.objects.filter(issue__in=issues).values("issue_id", "state").annotate(n=Count("pk")).order_by()
-    progress = {issue.pk: {"total": 0} for issue in issues}
-    for row in rows:
-        counts = progress.setdefault(row["issue_id"], {"total": 0})
-        counts[row["state"]] = row["n"]
-        counts["total"] += row["n"]
-    return progress

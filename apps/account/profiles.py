@@ -8,10 +8,13 @@ deleted once committed, since its new upload has a new name.
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 
 from apps.core.errors import RoseAshError
 from apps.federation import services as federation
+
+from .models import User
 
 PROFILE_FIELDS = ("display_name", "bio", "avatar")
 PREFERENCES = ("notify_orders", "notify_social", "discoverable", "show_follows")
@@ -24,7 +27,14 @@ def _check(member, fields):
         raise RoseAshError("profile_invalid", " ".join(error.messages)) from None
 
 
-def update_profile(member, *, display_name=None, bio=None, avatar=None, remove_avatar=False):
+def update_profile(
+    member: User,
+    *,
+    display_name: str | None = None,
+    bio: str | None = None,
+    avatar: File | None = None,
+    remove_avatar: bool = False,
+) -> tuple[User, bool]:
     """
     Change the member's profile; return the member and whether anything changed.
 
@@ -56,13 +66,24 @@ def update_profile(member, *, display_name=None, bio=None, avatar=None, remove_a
     return row, True
 
 
-def update_preferences(member, **preferences):
-    """Change the member's notification and privacy preferences (unknown names are a programming error)."""
+def update_preferences(member: User, **preferences: bool) -> User:
+    """
+    Change the member's notification and privacy preferences (unknown names are a programming error).
+
+    ``discoverable`` is published in the member's actor document, so changing it sends an Update.
+    """
     unknown = set(preferences) - set(PREFERENCES)
     if unknown:
         raise TypeError(f"Unknown preferences: {sorted(unknown)}")
-    User = get_user_model()
-    User.objects.filter(pk=member.pk).update(**{name: bool(value) for name, value in preferences.items()})
-    for name, value in preferences.items():
-        setattr(member, name, bool(value))
+    values = {name: bool(value) for name, value in preferences.items()}
+    with transaction.atomic():
+        row = get_user_model().objects.select_for_update().get(pk=member.pk)
+        changed = [name for name, value in values.items() if getattr(row, name) != value]
+        for name in changed:
+            setattr(row, name, values[name])
+            setattr(member, name, values[name])
+        if changed:
+            row.save(update_fields=changed)
+        if "discoverable" in changed:  # it is part of the actor's document: peers hear of it
+            federation.member_profile_changed(row)
     return member

@@ -1,6 +1,17 @@
 """
 Member accounts and single sign-on: the verbs views, commands and other apps call.
 
+Besides sign-up and single sign-on (below), the account app's public face for other apps:
+
+- saved addresses for checkout: ``saved_addresses`` (default first), ``remember_address``,
+  ``default_address``, ``get_address`` (owner-scoped: another member's id is 404);
+- the dashboard: ``register_dashboard_section`` (``DashboardSection``) for the cart's orders and
+  the events' tickets and bookings;
+- a member's data: ``register_member_data`` (``MemberDataProvider``: its part of the JSON export,
+  and how it erases or anonymises the member when the account is deleted);
+- transactional mail: ``queue_mail`` (the ``mail`` queue, once committed, with retries);
+- newsletters (``newsletters.py``), profiles and preferences (``profiles.py``).
+
 Single sign-on in one paragraph: signing in at the federation site starts an ``SSOSession``;
 authorization codes issued in that browser carry its id to the ID token (``sid``); each site that
 signs the member in keeps the id in its own session and checks on every request that the row is
@@ -46,7 +57,6 @@ from .member_data import MemberDataProvider, delete_account, export_member_data,
 from .models import Address, Issue, Newsletter, SSOGrant, SSOSession, Subscription, User
 from .newsletters import (
     confirm_subscriptions,
-    issue_progress,
     member_subscriptions,
     public_newsletters,
     resend_failed,
@@ -85,7 +95,6 @@ __all__ = [
     "end_sso_session",
     "export_member_data",
     "get_address",
-    "issue_progress",
     "link_grant",
     "make_default_address",
     "member_subscriptions",

@@ -83,6 +83,7 @@ class LocalActor:
     summary: str  # plain text
     site: str
     approves_manually: bool = False  # members who approve each follower (``follow_policy``)
+    discoverable: bool = True  # a member may ask directories and search to leave them out
     icon: Picture | None = None
     image: Picture | None = None  # the header
     fields: tuple[ProfileField, ...] = ()
@@ -173,6 +174,7 @@ def member_actor(member, *, approves_manually=False):
         site=USER_SITE,
         approves_manually=approves_manually,
         icon=_picture(get_site(USER_SITE).origin, avatar) if avatar else None,
+        discoverable=getattr(member, "discoverable", True),
     )
 
 
@@ -273,7 +275,7 @@ def _member(name, *, ignore_case=False):
     member = (
         get_user_model()
         .objects.filter(**lookup)
-        .only("username", "first_name", "last_name", "display_name", "bio", "avatar", "is_active")
+        .only("username", "first_name", "last_name", "display_name", "bio", "avatar", "discoverable", "is_active")
         .first()
     )
     if member is None:
@@ -306,7 +308,7 @@ def as_activitystreams(actor, keys):
         "following": actor_id + "/following",
         "endpoints": {"sharedInbox": actor.shared_inbox},
         "manuallyApprovesFollowers": actor.approves_manually,
-        "discoverable": True,
+        "discoverable": actor.discoverable,
         "publicKey": {"id": actor.key_id(signing), "owner": actor_id, "publicKeyPem": signing.public_key_pem},
     }
     if actor.icon:

@@ -197,3 +197,13 @@ def test_the_dashboard_costs_the_same_queries_for_few_or_many_rows(account, memb
     with CaptureQueriesContext(connection) as many:
         assert account.get("/").status_code == 200
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_leaving_directories_is_published_in_the_actor_document(account, member):
+    account.post("/preferences/", {"notify_orders": "on", "discoverable": ""})
+    assert updates().get().payload["object"]["discoverable"] is False
+    actor = federation.actor_document(federation.local_actor("federation", "alice"), "activitystreams")
+    assert actor["discoverable"] is False
+
+    account.post("/preferences/", {"notify_orders": "", "discoverable": ""})
+    assert updates().count() == 1  # a change that peers do not see sends nothing
