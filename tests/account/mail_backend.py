@@ -5,6 +5,8 @@ process (Django's file backend writes one file per connection, and locmem stays 
 ``ROSEASH_TEST_MAIL_DIR`` names the folder. ``ROSEASH_TEST_MAIL_HANG_AFTER=n`` makes the process
 stop for good right after writing its n-th message: a worker caught there has handed the mail over
 but not yet recorded it, the window in which a crash tests "at most once".
+``ROSEASH_TEST_MAIL_REFUSE_FIRST=n`` refuses the process's first n connections, as a mail server
+that is down for a while.
 """
 
 import os
@@ -15,6 +17,7 @@ from pathlib import Path
 from django.core.mail.backends.base import BaseEmailBackend
 
 _written = 0
+_refused = 0
 
 
 class RecordingBackend(BaseEmailBackend):

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from apps.account import services
@@ -75,3 +76,18 @@ def test_a_worker_killed_mid_send_is_resumed_and_everyone_gets_exactly_one_copy(
     in_flight.refresh_from_db()
     assert in_flight.state == IssueDelivery.State.UNCERTAIN
     assert IssueDelivery.objects.filter(state=IssueDelivery.State.SENT).count() == SUBSCRIBERS - 1
+
+
+def test_a_transactional_mail_is_retried_by_a_real_worker_until_the_server_answers(tmp_path):
+    env = {
+        "EMAIL_BACKEND": "tests.account.mail_backend.RecordingBackend",
+        "ROSEASH_TEST_MAIL_DIR": str(tmp_path),
+        "ROSEASH_TEST_MAIL_REFUSE_FIRST": "2",
+    }
+    with celery_worker(queues=("mail",), extra_env=env):
+        with transaction.atomic():
+            services.queue_mail(["buyer@example.org"], "Your order", "Thank you.")
+        wait_for(lambda: recipients(tmp_path), 90, "the mail, after the server refused it twice")
+        time.sleep(1)  # time enough for a duplicate to show
+    assert recipients(tmp_path) == ["buyer@example.org"]
+    assert sorted(path.name for path in tmp_path.glob("refused-*")) == ["refused-1", "refused-2"]
