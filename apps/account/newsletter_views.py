@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.core.errors import RoseAshError
 
-from . import services
+from . import services, throttle
 from .forms import SubscribeForm
 
 
@@ -24,18 +24,19 @@ def newsletters(request):
     form = SubscribeForm(request.POST or None, newsletters=available, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
+            throttle.check_subscribe_allowed(throttle.client_address(request))
             subs = services.subscribe(form.cleaned_data["email"], form.cleaned_data["newsletters"], member=member)
         except RoseAshError as error:
             form.add_error(None, error.message)
+            status = error.status
         else:
-            if all(sub.state == sub.State.CONFIRMED for sub in subs) and member is not None:
+            if member is not None and all(sub.state == sub.State.CONFIRMED for sub in subs):
                 messages.success(request, "You are subscribed.")
-            else:
-                messages.success(
-                    request, "Almost done: we have emailed you a link. Follow it to confirm your subscription."
-                )
+                return redirect("account:subscriptions")
+            messages.success(request, "Almost done: we have emailed you a link. Follow it to confirm your subscription.")
             return redirect("account:newsletters-sent")
-    status = 400 if form.errors else 200
+    else:
+        status = 400 if form.errors else 200
     return render(request, "account/newsletters.html", {"form": form, "newsletters": available}, status=status)
 
 

@@ -83,6 +83,9 @@ def subscribe(email: str, newsletters: Iterable[Newsletter], *, member: User | N
     email = email.strip().lower()
     own = member is not None and member.is_authenticated and member.email.lower() == email
     now = timezone.now()
+    # One confirmation mail per address per CONFIRM_RESEND_SECONDS. While none may go, a pending
+    # subscription keeps the request time its earlier mail's link names, so that link still works.
+    may_mail = not own and cache.add(f"account:newsletter-confirm:{email}", 1, CONFIRM_RESEND_SECONDS)
     pending, result = [], []
     with transaction.atomic():
         for newsletter in newsletters:
@@ -91,18 +94,19 @@ def subscribe(email: str, newsletters: Iterable[Newsletter], *, member: User | N
             sub, _ = Subscription.objects.select_for_update().get_or_create(
                 newsletter=newsletter, email=email, defaults={"requested_at": now}
             )
-            if sub.state != Subscription.State.CONFIRMED:
-                sub.state = Subscription.State.CONFIRMED if own else Subscription.State.PENDING
-                sub.requested_at = now
-                sub.confirmed_at = now if own else None
-                sub.unsubscribed_at = None
-                if own:
-                    sub.member = member
-                sub.save()
-                if not own:
-                    pending.append(sub.pk)
             result.append(sub)
-        if pending and cache.add(f"account:newsletter-confirm:{email}", 1, CONFIRM_RESEND_SECONDS):
+            if sub.state == Subscription.State.CONFIRMED:
+                continue
+            if own:
+                sub.state, sub.member, sub.confirmed_at = Subscription.State.CONFIRMED, member, now
+            elif sub.state == Subscription.State.PENDING and not may_mail:
+                continue
+            else:
+                sub.state, sub.confirmed_at = Subscription.State.PENDING, None
+                pending.append(sub.pk)
+            sub.requested_at, sub.unsubscribed_at = now, None
+            sub.save()
+        if pending and may_mail:
             transaction.on_commit(lambda: send_subscription_confirmation.delay(pending))
     return result
 

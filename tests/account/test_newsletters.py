@@ -117,10 +117,24 @@ def test_a_link_from_an_earlier_request_is_void(account, news, django_capture_on
     assert Subscription.objects.get().state == Subscription.State.PENDING
 
 
-def test_asking_again_within_minutes_sends_no_second_mail(account, news, django_capture_on_commit_callbacks):
+def test_asking_again_within_minutes_sends_no_second_mail_and_keeps_the_first_link(
+    account, news, django_capture_on_commit_callbacks
+):
     subscribe(account, news, "eager@example.org", django_capture_on_commit_callbacks)
     subscribe(account, news, "eager@example.org", django_capture_on_commit_callbacks)
     assert len(mail.outbox) == 1
+    assert account.get(link_in(mail.outbox[0], "/newsletters/confirm/")).status_code == 200
+    assert Subscription.objects.get().state == Subscription.State.CONFIRMED
+
+
+def test_one_connection_cannot_have_us_mail_many_strangers(account, news, django_capture_on_commit_callbacks):
+    for n in range(10):
+        subscribe(account, news, f"stranger{n}@example.org", django_capture_on_commit_callbacks)
+    answer = account.post("/newsletters/", {"email": "one-more@example.org", "newsletters": [news.pk]})
+    assert answer.status_code == 429
+    assert b"Too many subscriptions" in answer.content
+    assert len(mail.outbox) == 10
+    assert not Subscription.objects.filter(email="one-more@example.org").exists()
 
 
 def test_a_member_subscribing_their_own_address_is_subscribed_at_once(
