@@ -33,7 +33,7 @@ def newsletters(request):
             if member is not None and all(sub.state == sub.State.CONFIRMED for sub in subs):
                 messages.success(request, "You are subscribed.")
                 return redirect("account:subscriptions")
-            messages.success(request, "Almost done: we have emailed you a link. Follow it to confirm your subscription.")
+            messages.success(request, "Almost done: we have emailed you a link. Follow it to confirm.")
             return redirect("account:newsletters-sent")
     else:
         status = 400 if form.errors else 200
