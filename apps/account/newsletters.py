@@ -371,6 +371,7 @@ def sweep_stalled_sending(*, now: datetime | None = None) -> dict[str, int]:
 
     Rows claimed longer ago than ``NEWSLETTER_LEASE_SECONDS`` go back to ``pending`` (no mail left
     for them); rows left ``sending`` become ``uncertain`` and are never sent again (at most once).
+    An issue with pending rows and no claim within the lease is queued again.
     """
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS)
     stale = IssueDelivery.objects.filter(claimed_at__lt=cutoff)
@@ -378,8 +379,12 @@ def sweep_stalled_sending(*, now: datetime | None = None) -> dict[str, int]:
     uncertain = stale.filter(state=Delivery.SENDING).update(
         state=Delivery.UNCERTAIN, error="The worker stopped while sending: this mail may or may not have left."
     )
+    # An issue whose rows were claimed within the lease has a live chain of batches (each queues the
+    # next): a second chain would only race it. Requeue the ones nobody has touched for a lease.
     issues = list(
         Issue.objects.filter(state=Issue.State.SENDING, deliveries__state=Delivery.PENDING)
+        .exclude(send_started__gte=cutoff)
+        .exclude(deliveries__claimed_at__gte=cutoff)
         .values_list("pk", flat=True)
         .distinct()
     )

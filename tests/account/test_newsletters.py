@@ -363,6 +363,7 @@ def test_the_sweep_returns_claimed_rows_and_never_resends_uncertain_ones(
     services.start_sending(issue.pk)  # rows written; the queued batch is dropped with the callbacks
     claimed, sending, waiting = IssueDelivery.objects.order_by("pk")
     long_ago = timezone.now() - timezone.timedelta(minutes=5)
+    Issue.objects.filter(pk=issue.pk).update(send_started=long_ago)
     IssueDelivery.objects.filter(pk=claimed.pk).update(state="claimed", claimed_by="dead", claimed_at=long_ago)
     IssueDelivery.objects.filter(pk=sending.pk).update(state="sending", claimed_by="dead", claimed_at=long_ago)
 
@@ -376,13 +377,25 @@ def test_the_sweep_returns_claimed_rows_and_never_resends_uncertain_ones(
     assert issue.state == Issue.State.SENT
 
 
-def test_the_sweep_leaves_a_live_workers_rows_alone(news, issue, settings):
+def test_the_sweep_leaves_a_live_workers_rows_and_issue_alone(news, issue, settings):
+    settings.NEWSLETTER_LEASE_SECONDS = 600
+    confirmed(news, 2)
+    services.start_sending(issue.pk)
+    Issue.objects.filter(pk=issue.pk).update(send_started=timezone.now() - timezone.timedelta(hours=1))
+    busy, waiting = IssueDelivery.objects.order_by("pk")
+    IssueDelivery.objects.filter(pk=busy.pk).update(state="sending", claimed_by="alive", claimed_at=timezone.now())
+
+    # The live worker's chain will take the waiting row: the sweep starts no second one.
+    assert services.sweep_stalled_sending() == {"released": 0, "uncertain": 0, "issues": 0}
+    assert IssueDelivery.objects.get(pk=busy.pk).state == IssueDelivery.State.SENDING
+    assert IssueDelivery.objects.get(pk=waiting.pk).state == IssueDelivery.State.PENDING
+
+
+def test_the_sweep_leaves_an_issue_just_started_to_its_queued_batch(news, issue, settings):
     settings.NEWSLETTER_LEASE_SECONDS = 600
     confirmed(news, 1)
-    services.start_sending(issue.pk)
-    IssueDelivery.objects.update(state="sending", claimed_by="alive", claimed_at=timezone.now())
-    assert services.sweep_stalled_sending() == {"released": 0, "uncertain": 0, "issues": 0}
-    assert IssueDelivery.objects.get().state == IssueDelivery.State.SENDING
+    services.start_sending(issue.pk)  # its first batch is queued (dropped here with the callbacks)
+    assert services.sweep_stalled_sending()["issues"] == 0
 
 
 # --- The signup fragment ------------------------------------------------------------------------------------
