@@ -261,7 +261,6 @@ def test_an_issue_is_cleaned_and_given_a_text_part_when_saved(issue):
     assert issue.body_text == "Spring\n\nNew seeds (https://example.org/seeds).\n"
 
 
-@pytest.mark.postgresql(reason="batches are claimed with SELECT ... FOR UPDATE SKIP LOCKED")
 def test_two_thousand_subscribers_get_one_mail_each_in_batches(
     news, issue, django_capture_on_commit_callbacks, settings
 ):
