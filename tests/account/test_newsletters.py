@@ -2,17 +2,20 @@
 
 import re
 import smtplib
+import threading
 import time
 
 import pytest
 from celery.signals import task_prerun
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
 
 from apps.account import services
 from apps.account.models import Issue, IssueDelivery, Subscription
+from apps.account.newsletters import send_batch
 from apps.core.fragments import FragmentContext, render_fragment
 from roseash.celery import app as celery_app
 
@@ -408,3 +411,41 @@ def test_the_signup_fragment_sends_visitors_to_the_account_sites_page(news, site
     answer = site_client("account").get("/newsletters/?email=fan@example.org&newsletter=news")
     assert 'value="fan@example.org"' in answer.content.decode()
     assert "checked" in answer.content.decode()
+
+
+@pytest.mark.postgresql(reason="two workers claiming at once need SELECT ... FOR UPDATE SKIP LOCKED")
+@pytest.mark.django_db(transaction=True)
+def test_workers_sending_one_issue_at_once_never_take_the_same_row(settings):
+    settings.NEWSLETTER_BATCH_SIZE = 25
+    news = newsletter()
+    confirmed(news, 200)
+    issue = Issue.objects.create(newsletter=news, subject="Together", body_html="<p>Hi</p>")
+    with transaction.atomic():
+        IssueDelivery.objects.bulk_create(
+            IssueDelivery(issue=issue, subscription=sub, email=sub.email) for sub in Subscription.objects.all()
+        )
+    Issue.objects.filter(pk=issue.pk).update(state=Issue.State.SENDING)
+    start = threading.Barrier(4)
+    sent_by = []
+
+    def worker():
+        start.wait()
+        try:
+            total, more = 0, True
+            while more:
+                sent, more = send_batch(issue.pk)
+                total += sent
+            sent_by.append(total)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sum(sent_by) == 200
+    assert len(mail.outbox) == 200
+    assert len({m.to[0] for m in mail.outbox}) == 200
+    assert IssueDelivery.objects.filter(state=IssueDelivery.State.SENT).count() == 200
