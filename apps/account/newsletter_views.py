@@ -45,11 +45,19 @@ def newsletters_sent(request):
     return render(request, "account/newsletters_sent.html")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def confirm(request, token):
-    """Follow the mailed link: a GET (the link in a mail), so the token itself is the proof."""
-    subs = services.confirm_subscriptions(token)
-    return render(request, "account/newsletter_confirmed.html", {"subscriptions": subs})
+    """
+    The mailed link: GET shows what it confirms and one button, POST confirms.
+
+    A GET never confirms: mail scanners and link previews open links, and a subscription they
+    confirmed would be one nobody asked for. The token is the proof; the form carries a CSRF token.
+    """
+    if request.method == "POST":
+        subs = services.confirm_subscriptions(token)
+        return render(request, "account/newsletter_confirmed.html", {"subscriptions": subs})
+    subs = services.check_confirmation(token)
+    return render(request, "account/newsletter_confirm.html", {"subscriptions": subs})
 
 
 @csrf_exempt  # RFC 8058: mail clients POST here without a session or a token; the signed URL is the proof

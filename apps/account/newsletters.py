@@ -1,8 +1,9 @@
 """
 Newsletters: subscribing with double opt-in, unsubscribing in one click, and sending an issue.
 
-Subscribing. A visitor's address is ``pending`` until the link mailed to it is followed. The link
-is signed (``django.core.signing``) and expires after ``NEWSLETTER_CONFIRM_MAX_AGE`` seconds; it
+Subscribing. A visitor's address is ``pending`` until the link mailed to it is followed and its
+button pressed (a GET changes nothing: mail scanners open links, and must not consent for anyone).
+The link is signed (``django.core.signing``) and expires after ``NEWSLETTER_CONFIRM_MAX_AGE`` seconds; it
 names the subscriptions and the moment they were asked for, so asking again or unsubscribing
 voids every earlier link. A signed-in member subscribing their own (confirmed) address needs no
 second confirmation. The answer never says whether an address was already subscribed.
@@ -121,13 +122,8 @@ def confirmation_url(subscriptions: list[Subscription]) -> str:
     return site_url(ACCOUNT, "account:newsletter-confirm", kwargs={"token": confirmation_token(subscriptions)})
 
 
-def confirm_subscriptions(token: str) -> list[Subscription]:
-    """
-    Confirm the subscriptions a confirmation link names and return them.
-
-    Raise ``RoseAshError``: 400 for a link that is not ours or was altered, 410 for an expired one
-    or one a later request or an unsubscription replaced.
-    """
+def _confirmable(token, *, lock):
+    """Return the subscriptions a confirmation link names, still to be confirmed by it; raise why not."""
     try:
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.NEWSLETTER_CONFIRM_MAX_AGE)
     except signing.SignatureExpired:
@@ -136,18 +132,35 @@ def confirm_subscriptions(token: str) -> list[Subscription]:
         ) from None
     except signing.BadSignature:
         raise RoseAshError("confirmation_invalid", "This confirmation link is not valid.", status=400) from None
-    ids, stamp = data.get("s", []), data.get("t")
+    rows = Subscription.objects.filter(pk__in=data.get("s", [])).select_related("newsletter")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    live = [sub for sub in rows if sub.state != Subscription.State.UNSUBSCRIBED]
+    current = [sub for sub in live if sub.requested_at.timestamp() == data.get("t")]
+    if not current:
+        raise RoseAshError(
+            "confirmation_replaced",
+            "This confirmation link was replaced by a newer one, or you unsubscribed since. Subscribe again.",
+            status=410,
+        )
+    return current
+
+
+def check_confirmation(token: str) -> list[Subscription]:
+    """
+    Return the subscriptions a confirmation link would confirm, changing nothing (the page a GET shows).
+
+    Raise ``RoseAshError``: 400 for a link that is not ours or was altered, 410 for an expired one
+    or one a later request or an unsubscription replaced.
+    """
+    return _confirmable(token, lock=False)
+
+
+def confirm_subscriptions(token: str) -> list[Subscription]:
+    """Confirm the subscriptions a confirmation link names and return them; refusals as ``check_confirmation``."""
     now = timezone.now()
     with transaction.atomic():
-        subs = list(Subscription.objects.select_for_update().filter(pk__in=ids).select_related("newsletter"))
-        live = [s for s in subs if s.state != Subscription.State.UNSUBSCRIBED]
-        current = [s for s in live if s.requested_at.timestamp() == stamp]
-        if not current:
-            raise RoseAshError(
-                "confirmation_replaced",
-                "This confirmation link was replaced by a newer one, or you unsubscribed since. Subscribe again.",
-                status=410,
-            )
+        current = _confirmable(token, lock=True)
         for sub in current:
             if sub.state == Subscription.State.PENDING:
                 sub.state, sub.confirmed_at = Subscription.State.CONFIRMED, now

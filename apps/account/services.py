@@ -56,6 +56,7 @@ from .mailing import queue_mail
 from .member_data import MemberDataProvider, delete_account, export_member_data, register_member_data
 from .models import Address, Issue, Newsletter, SSOGrant, SSOSession, Subscription, User
 from .newsletters import (
+    check_confirmation,
     confirm_subscriptions,
     member_subscriptions,
     public_newsletters,
@@ -83,6 +84,7 @@ __all__ = [
     "Newsletter",
     "Subscription",
     "User",
+    "check_confirmation",
     "clear_old_sso_sessions",
     "client_registration",
     "confirm_email",

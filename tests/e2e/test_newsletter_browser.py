@@ -1,6 +1,6 @@
 """
-A visitor in Chromium subscribes to a newsletter, confirms from the mail, gets an issue and
-unsubscribes with one click on the link the issue carries.
+A visitor in Chromium subscribes to a newsletter, confirms from the mail (the link, then its
+button), gets an issue and unsubscribes with one click on the link the issue carries.
 """
 
 import re
@@ -41,6 +41,7 @@ def test_a_visitor_subscribes_confirms_and_unsubscribes_with_one_click(page, sit
     assert Subscription.objects.get().state == Subscription.State.PENDING
 
     page.goto(link(mail.outbox[-1], "/newsletters/confirm/"))
+    page.get_by_role("button", name="Confirm my subscription").click()
     page.get_by_role("heading", name="You are subscribed").wait_for()
     assert Subscription.objects.get().state == Subscription.State.CONFIRMED
 
