@@ -14,10 +14,17 @@ from apps.account import services
 from apps.account.models import Subscription
 from apps.federation import services as federation
 from apps.federation.models import APActivity
+from roseash.celery import app as celery_app
 
 from .dashboard import ADDRESS, newsletter
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _eager(monkeypatch):
+    """What a profile change queues (the Update's expansion) runs here, never on CI's broker."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 @pytest.fixture
@@ -207,3 +214,23 @@ def test_leaving_directories_is_published_in_the_actor_document(account, member)
 
     account.post("/preferences/", {"notify_orders": "", "discoverable": ""})
     assert updates().count() == 1  # a change that peers do not see sends nothing
+
+
+def test_a_new_avatar_replaces_the_old_file(account, member, django_capture_on_commit_callbacks):
+    names = []
+    for _ in range(2):
+        upload = SimpleUploadedFile("me.png", png(), content_type="image/png")
+        with django_capture_on_commit_callbacks(execute=True):
+            account.post("/profile/", {"display_name": "", "bio": "", "avatar": upload})
+        member.refresh_from_db()
+        names.append(member.avatar.name)
+    first = names[0]
+    assert member.avatar.name != first
+    assert member.avatar.storage.exists(member.avatar.name)
+    assert not member.avatar.storage.exists(first)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        account.post("/profile/", {"display_name": "", "bio": "", "remove_avatar": "on"})
+    member.refresh_from_db()
+    assert not member.avatar
+    assert updates().count() == 3
