@@ -7,7 +7,9 @@ An app registers a section in its ``AppConfig.ready()`` through ``account.servic
     register_dashboard_section(DashboardSection("orders", "Your orders", render_orders, order=10))
 
 ``render(request, member)`` returns the section's HTML (escaped by the app that renders it), and
-must read only ``member``'s own data. The dashboard shows the sections in ``order``.
+must read only ``member``'s own data. The dashboard shows the sections in ``order``: the cart's
+``orders`` (state and lines), the events' ``tickets`` (QR code, resend by email) and ``bookings``
+(cancel within the window), each linking to its own site for actions.
 """
 
 from collections.abc import Callable
@@ -17,10 +19,6 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
 __all__ = ["DashboardSection", "dashboard_sections", "register_dashboard_section", "rendered_sections"]
-
-# The sections the dashboard is built to show; the apps that own them fill them in.
-EXPECTED = ("orders", "tickets", "bookings")
-
 
 @dataclass(frozen=True)
 class DashboardSection:
