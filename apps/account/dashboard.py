@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 __all__ = ["DashboardSection", "dashboard_sections", "register_dashboard_section", "rendered_sections"]
 
+
 @dataclass(frozen=True)
 class DashboardSection:
     key: str
