@@ -24,6 +24,8 @@ from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 from kombu import Queue
 
+from roseash.email_url import parse_email_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # `make run` keeps its development settings (DEBUG, ROSEASH_PORT, ROSEASH_INTERNAL_URL) in .env, so
@@ -307,6 +309,10 @@ CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "fetch", "inbox", "del
 CELERY_TASK_ROUTES = {
     "core.clear_expired_sessions": {"queue": "default"},
     "account.send_email_confirmation": {"queue": "mail"},
+    "account.send_subscription_confirmation": {"queue": "mail"},
+    "account.send_issue_batch": {"queue": "mail"},
+    "account.sweep_newsletters": {"queue": "mail"},
+    "account.send_mail": {"queue": "mail"},
     "account.clear_expired_sign_ins": {"queue": "default"},
     "blog.sync_ghost": {"queue": "fetch"},
     "blog.sync_ghost_post": {"queue": "fetch"},
@@ -484,6 +490,15 @@ CELERY_BEAT_SCHEDULE["sync-ghost"] = {
     "task": "blog.sync_ghost",
     "schedule": crontab(minute="*/10"),
 }
+# Newsletters (docs/account.md): how long a confirmation link lives, how many mails a batch sends,
+# and how long a worker may hold a batch before the sweep takes its unsent rows back.
+NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("ROSEASH_NEWSLETTER_CONFIRM_MAX_AGE", str(3 * 86_400)))
+NEWSLETTER_BATCH_SIZE = int(os.environ.get("ROSEASH_NEWSLETTER_BATCH_SIZE", "100"))
+NEWSLETTER_LEASE_SECONDS = int(os.environ.get("ROSEASH_NEWSLETTER_LEASE_SECONDS", "600"))
+CELERY_BEAT_SCHEDULE["sweep-newsletters"] = {
+    "task": "account.sweep_newsletters",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["clear-expired-sign-ins"] = {
     "task": "account.clear_expired_sign_ins",
     "schedule": crontab(hour=3, minute=37),
@@ -589,17 +604,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+# Mail: printed in development; in production an SMTP server named by EMAIL_URL (roseash/email_url.py)
+# or by the usual EMAIL_* variables. Mails leave from the site's name and address.
+# An empty variable counts as unset (compose files often list EMAIL_HOST= and the like).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 )
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "587")
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+if os.environ.get("EMAIL_URL", "").strip():
+    globals().update(parse_email_url(os.environ["EMAIL_URL"]))
+if EMAIL_USE_SSL and EMAIL_USE_TLS:
+    EMAIL_USE_TLS = False  # implicit TLS (smtps) already encrypts; Django refuses both at once
 EMAIL_TIMEOUT = 10
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"Rose Ash <noreply@{ROSEASH_DOMAIN}>")
+ROSEASH_SITE_NAME = os.environ.get("ROSEASH_SITE_NAME") or "Rose Ash"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or f"{ROSEASH_SITE_NAME} <noreply@{ROSEASH_DOMAIN}>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LOGGING = {

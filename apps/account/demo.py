@@ -1,8 +1,10 @@
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from apps.core.demo import SeedStep, load_fixture, register
+from apps.core.sites import site_url
 
-from .services import sync_sso_clients
+from .services import Issue, Newsletter, Subscription, sync_sso_clients
 
 
 @register
@@ -48,3 +50,32 @@ class SingleSignOnClients(SeedStep):
 
     def apply(self, item):
         sync_sso_clients()
+
+
+@register
+class Newsletters(SeedStep):
+    """Two newsletters with a few confirmed subscribers and a draft issue to send from the admin."""
+
+    label = "newsletters"
+    order = 15
+
+    def items(self):
+        return load_fixture("newsletters")
+
+    def apply(self, item):
+        newsletter, _ = Newsletter.objects.get_or_create(
+            slug=item["slug"], defaults={"name": item["name"], "description": item["description"]}
+        )
+        now = timezone.now()
+        for email in item["subscribers"]:
+            Subscription.objects.get_or_create(
+                newsletter=newsletter,
+                email=email,
+                defaults={"state": Subscription.State.CONFIRMED, "requested_at": now, "confirmed_at": now},
+            )
+        if "issue" in item:
+            Issue.objects.get_or_create(newsletter=newsletter, subject=item["issue"]["subject"], defaults=item["issue"])
+
+    def notes(self):
+        page = site_url("account", "account:newsletters")
+        return [f"Newsletters: {page}; send the demo's draft issue from /admin/account/issue/"]

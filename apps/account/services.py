@@ -1,6 +1,17 @@
 """
 Member accounts and single sign-on: the verbs views, commands and other apps call.
 
+Besides sign-up and single sign-on (below), the account app's public face for other apps:
+
+- saved addresses for checkout: ``saved_addresses`` (default first), ``remember_address``,
+  ``default_address``, ``get_address`` (owner-scoped: another member's id is 404);
+- the dashboard: ``register_dashboard_section`` (``DashboardSection``) for the cart's orders and
+  the events' tickets and bookings;
+- a member's data: ``register_member_data`` (``MemberDataProvider``: its part of the JSON export,
+  and how it erases or anonymises the member when the account is deleted);
+- transactional mail: ``queue_mail`` (the ``mail`` queue, once committed, with retries);
+- newsletters (``newsletters.py``), profiles and preferences (``profiles.py``).
+
 Single sign-on in one paragraph: signing in at the federation site starts an ``SSOSession``;
 authorization codes issued in that browser carry its id to the ID token (``sid``); each site that
 signs the member in keeps the id in its own session and checks on every request that the row is
@@ -26,35 +37,96 @@ from oauth2_provider.models import get_application_model
 from apps.core.errors import RoseAshError
 from apps.core.sites import all_sites, get_site, portal, site_for_host
 
+from .addresses import (
+    default_address,
+    delete_address,
+    get_address,
+    make_default_address,
+    remember_address,
+    saved_addresses,
+    update_address,
+)
 from .confirmation import (
     email_confirmation_tokens,
     email_confirmation_url,
     send_email_confirmation,
 )
-from .models import SSOGrant, SSOSession, User
+from .dashboard import DashboardSection, register_dashboard_section, rendered_sections
+from .mailing import queue_mail
+from .member_data import MemberDataProvider, delete_account, export_member_data, register_member_data
+from .models import Address, Issue, Newsletter, SSOGrant, SSOSession, Subscription, User
+from .newsletters import (
+    check_confirmation,
+    confirm_subscriptions,
+    member_subscriptions,
+    public_newsletters,
+    resend_failed,
+    set_member_subscriptions,
+    start_sending,
+    subscribe,
+    subscription_for_token,
+    sweep_stalled_sending,
+    unsubscribe,
+    unsubscribe_url,
+)
+from .profiles import update_preferences, update_profile
 
 if TYPE_CHECKING:
     from oauth2_provider.models import Application, Grant
 
 __all__ = [
     "SSO_SESSION_KEY",
+    "Address",
     "ClientRegistration",
+    "DashboardSection",
+    "Issue",
+    "MemberDataProvider",
+    "Newsletter",
+    "Subscription",
+    "User",
+    "check_confirmation",
     "clear_old_sso_sessions",
     "client_registration",
     "confirm_email",
+    "confirm_subscriptions",
     "current_sso_session_id",
+    "default_address",
+    "delete_account",
+    "delete_address",
     "email_confirmation_url",
     "end_sso_session",
+    "export_member_data",
+    "get_address",
     "link_grant",
+    "make_default_address",
+    "member_subscriptions",
+    "public_newsletters",
+    "queue_mail",
+    "register_dashboard_section",
+    "register_member_data",
+    "remember_address",
+    "rendered_sections",
     "resend_confirmation",
+    "resend_failed",
     "safe_next_url",
+    "saved_addresses",
+    "set_member_subscriptions",
     "sign_in_at_federation",
     "sign_in_from_id_token",
     "sign_up",
     "sso_session_for_code",
     "sso_session_is_alive",
+    "start_sending",
     "start_sso_session",
+    "subscribe",
+    "subscription_for_token",
+    "sweep_stalled_sending",
     "sync_sso_clients",
+    "unsubscribe",
+    "unsubscribe_url",
+    "update_address",
+    "update_preferences",
+    "update_profile",
 ]
 
 SSO_SESSION_KEY = "sso_sid"

@@ -3,9 +3,18 @@ from oauth2_provider.models import clear_expired
 
 from .code_reuse import clear_expired_redeemed_codes
 from .confirmation import send_email_confirmation
+from .mailing import send_mail
+from .newsletters import send_issue_batch, send_subscription_confirmation, sweep_newsletters
 from .services import clear_old_sso_sessions
 
-__all__ = ["clear_expired_sign_ins", "send_email_confirmation"]
+__all__ = [
+    "clear_expired_sign_ins",
+    "send_email_confirmation",
+    "send_issue_batch",
+    "send_mail",
+    "send_subscription_confirmation",
+    "sweep_newsletters",
+]
 
 
 @shared_task(name="account.clear_expired_sign_ins")

@@ -20,7 +20,13 @@ from django.core.cache import cache
 
 from apps.core.errors import RoseAshError
 
-__all__ = ["allow_reset_email", "check_sign_in_allowed", "clear_sign_in_failures", "record_sign_in_failure"]
+__all__ = [
+    "allow_reset_email",
+    "check_sign_in_allowed",
+    "check_subscribe_allowed",
+    "clear_sign_in_failures",
+    "record_sign_in_failure",
+]
 
 RESET_EMAIL_INTERVAL_SECONDS = 300
 
@@ -79,3 +85,28 @@ def clear_sign_in_failures(login):
 def allow_reset_email(email):
     """True at most once per ``RESET_EMAIL_INTERVAL_SECONDS`` for one address: nobody floods a mailbox."""
     return cache.add(f"reset:mail:{_digest(email)}", 1, RESET_EMAIL_INTERVAL_SECONDS)
+
+
+SUBSCRIBE_LIMIT = 10  # subscription requests per client address
+SUBSCRIBE_WINDOW_SECONDS = 3600
+
+
+def check_subscribe_allowed(address):
+    """
+    Count a newsletter subscription from ``address``; raise ``RoseAshError`` (429) past the limit.
+
+    Each request may mail a confirmation to an address the visitor typed: without a limit per
+    client, one visitor could have us mail thousands of strangers.
+    """
+    key = f"newsletter:subscribe:addr:{address}"
+    if cache.add(key, 1, SUBSCRIBE_WINDOW_SECONDS):
+        return
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, SUBSCRIBE_WINDOW_SECONDS)
+        return
+    if count > SUBSCRIBE_LIMIT:
+        raise RoseAshError(
+            "subscribe_throttled", "Too many subscriptions from your connection. Try again in an hour.", status=429
+        )

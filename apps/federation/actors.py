@@ -83,6 +83,7 @@ class LocalActor:
     summary: str  # plain text
     site: str
     approves_manually: bool = False  # members who approve each follower (``follow_policy``)
+    discoverable: bool = True  # a member may ask directories and search to leave them out
     icon: Picture | None = None
     image: Picture | None = None  # the header
     fields: tuple[ProfileField, ...] = ()
@@ -158,14 +159,22 @@ def active_from_url(url):
 
 
 def member_actor(member, *, approves_manually=False):
-    """Return the ``LocalActor`` of a member (active or not: their past posts keep their id)."""
+    """
+    Return the ``LocalActor`` of a member (active or not: their past posts keep their id).
+
+    The profile (display name, bio, avatar) is the member's own, kept by the account app; a member
+    who set no display name is shown by their full name, else their username.
+    """
+    avatar = getattr(member, "avatar", None)
     return LocalActor(
         username=member.username,
         kind="Person",
-        display_name=member.get_full_name() or member.username,
-        summary="",
+        display_name=getattr(member, "display_name", "") or member.get_full_name() or member.username,
+        summary=getattr(member, "bio", ""),
         site=USER_SITE,
         approves_manually=approves_manually,
+        icon=_picture(get_site(USER_SITE).origin, avatar) if avatar else None,
+        discoverable=getattr(member, "discoverable", True),
     )
 
 
@@ -263,7 +272,12 @@ def forget_member(name):
 def _member(name, *, ignore_case=False):
     """Return the member's actor, ``GONE`` for a deactivated member, or None."""
     lookup = {"username__iexact" if ignore_case else "username": name}
-    member = get_user_model().objects.filter(**lookup).only("username", "first_name", "last_name", "is_active").first()
+    member = (
+        get_user_model()
+        .objects.filter(**lookup)
+        .only("username", "first_name", "last_name", "display_name", "bio", "avatar", "discoverable", "is_active")
+        .first()
+    )
     if member is None:
         return None
     if not member.is_active:
@@ -294,7 +308,7 @@ def as_activitystreams(actor, keys):
         "following": actor_id + "/following",
         "endpoints": {"sharedInbox": actor.shared_inbox},
         "manuallyApprovesFollowers": actor.approves_manually,
-        "discoverable": True,
+        "discoverable": actor.discoverable,
         "publicKey": {"id": actor.key_id(signing), "owner": actor_id, "publicKeyPem": signing.public_key_pem},
     }
     if actor.icon:

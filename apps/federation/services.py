@@ -3,7 +3,9 @@ Federation's public face: what other apps, the federation site's views and comma
 
 Other apps federate their content through ``publish``, ``update`` and ``delete`` of a
 ``Publishable`` object, show what the fediverse answered with ``responses_to``, and find a
-member's fediverse id with ``member_actor_url``. The public
+member's fediverse id with ``member_actor_url``. The account app announces a member's changed
+profile (``member_profile_changed``: an ``Update``) and a deleted account (``member_removed``: a
+``Delete``), and exports what federation holds (``member_data``). The public
 endpoints are served from ``local_actor``, ``actor_document``, ``collection``, ``note_document``,
 ``receive_activity``, ``webfinger`` and the NodeInfo and host-meta documents. Peers are looked up
 with ``lookup_or_fetch`` (``refresh_peer``, ``forget_peer``), whose results are ``FetchOutcome``.
@@ -26,6 +28,7 @@ from . import actor_collections, actors, notes
 from .actors import LocalActor
 from .hub import member_actor_url
 from .inbound import inbox
+from .member_profiles import member_data, member_profile_changed, member_removed
 from .models import Note
 from .peers.directory import forget_peer, lookup_or_fetch, refresh_peer
 from .peers.outcomes import ActorState, FetchOutcome
@@ -52,6 +55,9 @@ __all__ = [
     "local_actor",
     "lookup_or_fetch",
     "member_actor_url",
+    "member_data",
+    "member_profile_changed",
+    "member_removed",
     "nodeinfo",
     "nodeinfo_links",
     "note_document",
