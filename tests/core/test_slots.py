@@ -6,6 +6,7 @@ import pytest
 from django.test import RequestFactory
 from werkzeug import Response
 
+from apps.account.models import Newsletter
 from apps.core import fragments
 from apps.core.fragments import SIGNATURE_HEADER, fragment
 from apps.core.slots import render_slot
@@ -137,3 +138,11 @@ def test_the_blog_home_answers_without_the_market_when_the_market_is_down(site_c
 
     assert response.status_code == 200
     assert "From the market" not in response.content.decode()
+
+
+def test_every_sites_footer_offers_the_newsletter_signup_but_the_account_sites_own(site_client):
+    Newsletter.objects.create(name="Orchard news", slug="orchard-news")
+
+    assert "Orchard news" in site_client("blog").get("/").content.decode().split('class="footer"')[1]
+    assert "Orchard news" in site_client("market").get("/").content.decode().split('class="footer"')[1]
+    assert "Orchard news" not in site_client("account").get("/").content.decode().split('class="footer"')[1]
