@@ -5,3 +5,10 @@ class MarketConfig(AppConfig):
     name = "apps.market"
     label = "market"
     verbose_name = "Market"
+
+    def ready(self):
+        from apps.cart.services import register_purchasable
+
+        from .purchasables import VariantProvider
+
+        register_purchasable(VariantProvider())  # the cart sells variants as "market.variant"
