@@ -55,7 +55,7 @@ class OrderEventInline(admin.TabularInline):
 def _each(modeladmin, request, queryset, action, done):
     """Run ``action(order_id, actor=...)`` on each order, telling staff which ones it refused and why."""
     moved = 0
-    for order in queryset.only("pk", "number"):
+    for order in queryset.select_related(None).only("pk", "number"):
         try:
             action(order.pk, actor=request.user.get_username())
             moved += 1

@@ -125,10 +125,10 @@ class Order(models.Model):
         field=state,
         source=[OrderState.PAID, OrderState.FULFILLED, OrderState.REFUNDED],
         target=OrderState.REFUNDED,
-        conditions=[lambda order: order.refundable > 0],
+        conditions=[lambda order: order.refunded_amount > 0],
     )
     def refund(self):
-        """Money went back, all or part of it (``refunded_amount`` says how much)."""
+        """Money went back, all or part of it: ``refunded_amount`` (raised first) says how much."""
 
 
 class OrderLine(models.Model):

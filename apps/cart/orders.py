@@ -46,6 +46,7 @@ __all__ = [
 # Letters and digits that cannot be misread for one another (no 0/O, 1/I/L, 5/S, 2/Z).
 NUMBER_ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
 BUSY = "Many people are buying right now and we could not hold your items in time. Please try again."
+PAST = {"pay": "paid", "fulfil": "fulfilled", "cancel": "cancelled", "refund": "refunded"}
 # PostgreSQL's lock_not_available (lock_timeout) and deadlock_detected.
 BUSY_SQLSTATES = {"55P03", "40P01"}
 
@@ -202,8 +203,8 @@ def move(order: Order, name: str, *, actor: str = "", note: str = "") -> Order:
     if not can_proceed(method):
         raise RoseAshError(
             "transition_refused",
-            f"Order {order.number} is {order.get_state_display().lower()}: it cannot be {name}ed.",
-            409,
+            f"Order {order.number} is {order.get_state_display().lower()}: it cannot be {PAST[name]}.",
+            status=409,
         )
     source = order.state
     try:

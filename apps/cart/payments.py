@@ -83,7 +83,7 @@ def start_payment(order: Order) -> str:
         raise RoseAshError(
             "payment_unavailable",
             "The card payment service is not answering. Your order is kept: try again shortly.",
-            503,
+            status=503,
         ) from exc
     Payment.objects.filter(pk=payment.pk).update(
         checkout_id=checkout.id, hosted_checkout_url=checkout.hosted_checkout_url, status=PaymentStatus.PENDING
@@ -191,7 +191,7 @@ def settle_test_payment(reference: str, *, approve: bool) -> Payment:
             return payment
         if order.state != OrderState.PENDING:
             raise RoseAshError(
-                "order_not_payable", f"Order {order.number} is {order.get_state_display().lower()}.", 409
+                "order_not_payable", f"Order {order.number} is {order.get_state_display().lower()}.", status=409
             )
         payment.status = PaymentStatus.PAID
         payment.transaction_id = f"TEST-{payment.reference}"[:64]
