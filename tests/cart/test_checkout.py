@@ -11,6 +11,7 @@ from apps.cart.tasks import expire_orders
 from apps.core.errors import RoseAshError
 from apps.core.sites import get_site
 from apps.market.models import Variant
+from roseash.celery import app
 
 from .conftest import ADDRESS, TWELVE, add, place
 
@@ -24,8 +25,6 @@ def stock(variant):
 @pytest.fixture
 def eager_mail(monkeypatch, settings):
     """Run the mail task in-process, into Django's test outbox."""
-    from roseash.celery import app
-
     monkeypatch.setitem(app.conf, "task_always_eager", True)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

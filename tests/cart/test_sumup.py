@@ -4,16 +4,19 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
+from apps.cart import purchasables, sumup
 from apps.cart import services as cart
-from apps.cart import sumup
 from apps.cart.models import Order, OrderEvent, OrderState, Payment, PaymentStatus
+from apps.cart.tasks import expire_orders
 from apps.core.errors import RoseAshError
 from apps.core.sites import get_site
 from apps.market.models import Variant
@@ -59,8 +62,6 @@ class Tickets:
 
 @pytest.fixture
 def tickets():
-    from apps.cart import purchasables
-
     provider = Tickets()
     cart.register_purchasable(provider)
     yield provider
@@ -351,12 +352,6 @@ def test_a_refund_sumup_refuses_is_not_recorded(order, fake_sumup, sumup_client)
 
 @pytest.mark.django_db
 def test_expiry_looks_at_sumup_first(order, fake_sumup, honey):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from apps.cart.tasks import expire_orders
-
     _url, payment = started(order)
     fake_sumup.set_status(payment.checkout_id, "PAID")  # paid, but the webhook was lost
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
