@@ -196,7 +196,6 @@ def add_to_cart(cart: Cart, kind: str, ref: str, quantity: int = 1) -> CartLine:
             line.quantity = wanted
             line.unit_price = offer.unit_price
             line.save(update_fields=["quantity", "unit_price"])
-        cart.save(update_fields=["updated_at"])
     return line
 
 

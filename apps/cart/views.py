@@ -39,8 +39,8 @@ def member_id(request) -> int | None:
 def current_cart(request, *, create=False):
     """Return the cart of whoever asks (member or visitor), making it with ``create``."""
     cart = services.cart_of(member_id=member_id(request), cart_id=request.session.get(CART_SESSION_KEY), create=create)
-    if cart is not None and cart.member_id is None:
-        request.session[CART_SESSION_KEY] = cart.pk
+    if cart is not None and cart.member_id is None and request.session.get(CART_SESSION_KEY) != cart.pk:
+        request.session[CART_SESSION_KEY] = cart.pk  # written only when new: each write is a session UPDATE
     return cart
 
 
