@@ -72,3 +72,17 @@ class CheckoutForm(forms.Form):
         if self.cleaned_data.get("saved_address") is not None:
             return self.saved[self.cleaned_data["saved_address"]]
         return Delivery(**{name: self.cleaned_data[name] for name in ADDRESS_FIELDS})
+
+
+class SalesRangeForm(forms.Form):
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            raise forms.ValidationError("The end date is before the start date.")
+        if start and end and (end - start).days >= 366:
+            raise forms.ValidationError("Choose at most 366 days.")
+        return data

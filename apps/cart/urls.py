@@ -15,4 +15,5 @@ urlpatterns = [
     path("payments/<str:reference>/return/", views.payment_return, name="payment_return"),
     path("payments/<str:reference>/test/", views.test_payment, name="test_payment"),
     path("payments/sumup/webhook/", views.sumup_webhook, name="sumup_webhook"),
+    path("sales/", views.sales, name="sales"),
 ]

@@ -6,13 +6,17 @@ A visitor's cart id and the numbers of the orders they placed live in their sess
 host (host-only cookie); a member's cart and orders are theirs wherever they sign in.
 """
 
+import csv
 import json
 import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.http import HttpResponseForbidden, JsonResponse
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -21,9 +25,10 @@ from apps.core.fragments import forget_fragment
 from apps.core.sites import all_sites, portal
 
 from . import services
-from .forms import AddForm, CheckoutForm, QuantityForm
+from .forms import AddForm, CheckoutForm, QuantityForm, SalesRangeForm
 from .fragments import BADGE, badge_key
 from .models import Payment
+from .sales import bars, sales_report
 from .sumup import SumUpError
 
 logger = logging.getLogger(__name__)
@@ -247,3 +252,46 @@ def sumup_webhook(request):
         logger.warning("Webhook for %s: SumUp did not answer (%s); it will retry", checkout_id, exc)
         return JsonResponse({"error": "sumup_unreachable", "message": "Try again later."}, status=503)
     return JsonResponse({"status": status})
+
+
+@staff_member_required
+def sales(request):
+    """Orders and revenue per day and per producer: SVG charts, the table beneath, CSV downloads."""
+    today = timezone.now().date()
+    form = SalesRangeForm(request.GET or {"start": today - timedelta(days=29), "end": today})
+    if not form.is_valid():
+        return render(request, "cart/sales.html", {"form": form}, status=400)
+    report = sales_report(form.cleaned_data["start"], form.cleaned_data["end"])
+    table = request.GET.get("csv")
+    if table in ("days", "producers"):
+        return sales_csv(report, table)
+    return render(
+        request,
+        "cart/sales.html",
+        {
+            "form": form,
+            "report": report,
+            "revenue_bars": bars([(day.day.isoformat(), day.revenue) for day in report.days]),
+            "order_bars": bars([(day.day.isoformat(), day.orders) for day in report.days]),
+            "producer_bars": bars([(p.seller, p.revenue) for p in report.producers[:12]]),
+            "query": request.GET.urlencode() or f"start={form.cleaned_data['start']}&end={form.cleaned_data['end']}",
+        },
+    )
+
+
+def sales_csv(report, table):
+    answer = HttpResponse(content_type="text/csv; charset=utf-8")
+    answer["Content-Disposition"] = f'attachment; filename="sales-{table}-{report.start}-{report.end}.csv"'
+    writer = csv.writer(answer)
+    if table == "days":
+        writer.writerow(["date", "orders", "revenue"])
+        writer.writerows([day.day.isoformat(), day.orders, day.revenue] for day in report.days)
+    else:
+        writer.writerow(["producer", "orders", "items", "revenue"])
+        # A producer's name is theirs to choose: keep a spreadsheet from reading it as a formula.
+        writer.writerows([safe_cell(p.seller), p.orders, p.items, p.revenue] for p in report.producers)
+    return answer
+
+
+def safe_cell(text):
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
