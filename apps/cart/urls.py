@@ -7,6 +7,7 @@ app_name = "cart"
 urlpatterns = [
     path("", views.home, name="home"),
     path("add/", views.add, name="add"),
+    path("add/<str:token>/", views.add_item, name="add_item"),
     path("lines/<int:line_id>/", views.change, name="change"),
     path("lines/<int:line_id>/remove/", views.remove, name="remove"),
     path("checkout/", views.checkout, name="checkout"),

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core import signing
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -34,6 +35,8 @@ from .sumup import SumUpError
 logger = logging.getLogger(__name__)
 
 CART_SESSION_KEY = "cart_id"
+ADD_SALT = "cart.add"
+ADD_MAX_AGE = 120  # seconds between the market page's POST and the redirect it answers
 ORDERS_SESSION_KEY = "order_numbers"
 
 
@@ -82,7 +85,14 @@ def posted_from_our_sites(request) -> bool:
 @csrf_exempt  # checked by origin instead: see posted_from_our_sites
 @require_POST
 def add(request):
-    """Add an item posted from a product page on any of our sites, and land the visitor in the cart."""
+    """
+    Take an item posted from a product page on any of our sites; send the browser on to ``add_item``.
+
+    The POST comes from another host, and our hosts may be different sites to the browser (they are
+    in development: ``market.localhost`` and ``cart.localhost``), so it may carry no session cookie
+    (SameSite=Lax). The item therefore travels, signed and short-lived, in a redirect: the GET that
+    follows is a top-level navigation on the cart host, which does carry the visitor's session.
+    """
     if not posted_from_our_sites(request):
         return HttpResponseForbidden(
             "This form must be sent from a Rose Ash page.", content_type="text/plain; charset=utf-8"
@@ -91,13 +101,20 @@ def add(request):
     if not form.is_valid():
         messages.error(request, "That item could not be added: the form was incomplete.")
         return redirect("cart:home")
+    item = {"k": form.cleaned_data["kind"], "r": form.cleaned_data["ref"], "q": form.cleaned_data["quantity"] or 1}
+    return redirect("cart:add_item", token=signing.dumps(item, salt=ADD_SALT, compress=True), permanent=False)
+
+
+def add_item(request, token):
+    """Add the item ``add`` signed, to the cart of whoever follows the redirect, and show the cart."""
     try:
-        line = services.add_to_cart(
-            current_cart(request, create=True),
-            form.cleaned_data["kind"],
-            form.cleaned_data["ref"],
-            form.cleaned_data["quantity"] or 1,
-        )
+        item = signing.loads(token, salt=ADD_SALT, max_age=ADD_MAX_AGE)
+    except signing.BadSignature:
+        raise RoseAshError(
+            "add_link_invalid", "This add-to-cart link is not valid (any more): add the item again from its page."
+        ) from None
+    try:
+        line = services.add_to_cart(current_cart(request, create=True), item["k"], item["r"], item["q"])
     except RoseAshError as exc:
         messages.error(request, exc.message)
     else:

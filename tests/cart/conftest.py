@@ -51,12 +51,15 @@ def market_origin():
 
 
 def add(client, variant, quantity=1, origin=None):
-    """POST the market's add-to-cart form to the cart host, as a browser on the market page does."""
-    return client.post(
+    """POST the market's add-to-cart form to the cart host and follow its redirect, as a browser does."""
+    posted = client.post(
         "/add/",
         {"kind": "market.variant", "ref": str(variant.pk), "quantity": quantity},
         HTTP_ORIGIN=origin or get_site("market").origin,
     )
+    if posted.status_code != 302 or not posted["Location"].startswith("/add/"):
+        return posted
+    return client.get(posted["Location"])
 
 
 ADDRESS = cart.Delivery(name="Alice Doe", line1="1 Orchard Lane", postcode="75001", city="Paris", country="FR")

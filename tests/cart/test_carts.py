@@ -1,4 +1,7 @@
+import time
+from contextlib import contextmanager
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -13,6 +16,14 @@ from apps.market import services as market
 from .conftest import TWELVE, add
 
 pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def freeze_clock(seconds):
+    """Make ``time.time`` (what signing's max_age reads) run ``seconds`` ahead inside the block."""
+    real = time.time
+    with mock.patch("time.time", lambda: real() + seconds):
+        yield
 
 
 def lines(basket):
@@ -123,6 +134,23 @@ def test_add_with_a_referer_from_our_site_is_accepted(cart_client, honey):
         "/add/", {"kind": "market.variant", "ref": str(honey.pk)}, HTTP_REFERER=get_site("blog").origin + "/x"
     )
     assert answer.status_code == 302
+    cart_client.get(answer["Location"])
+    assert CartLine.objects.count() == 1
+
+
+def test_the_add_redirect_carries_the_item_signed_and_short_lived(cart_client, honey, settings):
+    posted = cart_client.post(
+        "/add/", {"kind": "market.variant", "ref": str(honey.pk)}, HTTP_ORIGIN=get_site("market").origin
+    )
+    token = posted["Location"].split("/")[2]
+    assert CartLine.objects.count() == 0  # nothing yet: the POST may carry no session
+    forged = cart_client.get(f"/add/{token[:-2]}xx/")
+    assert forged.status_code == 400
+    assert "not valid" in forged.text
+    with freeze_clock(seconds=121):
+        assert cart_client.get(f"/add/{token}/").status_code == 400
+    assert CartLine.objects.count() == 0
+    assert cart_client.get(f"/add/{token}/").status_code == 302
     assert CartLine.objects.count() == 1
 
 
