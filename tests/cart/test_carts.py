@@ -21,8 +21,7 @@ pytestmark = pytest.mark.django_db
 @contextmanager
 def freeze_clock(seconds):
     """Make ``time.time`` (what signing's max_age reads) run ``seconds`` ahead inside the block."""
-    real = time.time
-    with mock.patch("time.time", lambda: real() + seconds):
+    with mock.patch("time.time", return_value=time.time() + seconds):
         yield
 
 
