@@ -100,13 +100,15 @@ class Buyer(threading.Thread):
         self.session = requests.Session()
         while time.monotonic() < self.until:
             for variant in random.sample(self.variants, random.randint(1, 3)):  # noqa: S311 (not crypto)
-                added = self.call(
+                posted = self.call(
                     "POST",
                     "/add/",
                     data={"kind": "market.variant", "ref": variant},
                     headers={"Origin": self.market_origin},
                 )
-                self.results["add"].append(added.status_code)
+                self.results["add"].append(posted.status_code)
+                if posted.status_code == 302:  # on to the signed redirect the cart host's session follows
+                    self.results["add"].append(self.call("GET", posted.headers["Location"]).status_code)
             page = self.call("GET", "/checkout/")
             if page.status_code == 302:  # nothing in the cart: everything chosen was sold out
                 self.results["empty"] += 1
