@@ -24,7 +24,7 @@ from django_fsm import TransitionNotAllowed, can_proceed
 from apps.core.errors import RoseAshError
 
 from . import mail
-from .carts import view_cart
+from .carts import CartView, view_cart
 from .models import Cart, CartLine, Order, OrderEvent, OrderLine, OrderState
 from .purchasables import provider_for
 
@@ -85,15 +85,19 @@ def _set_lock_timeout() -> None:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.CART_LOCK_TIMEOUT_MS}ms"])
 
 
-def place_order(cart: Cart, *, email: str, delivery: Delivery | None, member_id: int | None) -> Order:
+def place_order(
+    cart: Cart, *, email: str, delivery: Delivery | None, member_id: int | None, seen: CartView | None = None
+) -> Order:
     """
     Turn the cart into a pending order with frozen lines and reserve its stock, or raise.
 
     Refuses (409) when a price changed since the buyer saw it (the cart then holds the new prices,
     so placing again accepts them), when an item is gone or short, and when goods would ship with
-    no address. Busy locks raise ``busy`` (503); the cart is left as it was.
+    no address. Busy locks raise ``busy`` (503); the cart is left as it was. ``seen`` is the cart
+    as the buyer's page just read it (``view_cart``), spared a second read; stock is checked
+    again under the locks whatever it says.
     """
-    seen = view_cart(cart)
+    seen = seen if seen is not None and seen.cart == cart else view_cart(cart)
     if not seen.items:
         raise RoseAshError("cart_empty", "Your cart is empty.", status=409)
     if seen.price_changes:

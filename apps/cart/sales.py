@@ -23,6 +23,7 @@ __all__ = ["MAX_DAYS", "Bar", "DayFigures", "ProducerFigures", "SalesReport", "b
 MAX_DAYS = 366
 SOLD = [OrderState.PAID, OrderState.FULFILLED, OrderState.REFUNDED]
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ def sales_report(start: date, end: date) -> SalesReport:
     for offset in range((end - start).days + 1):
         day = start + timedelta(days=offset)
         row = per_day.get(day)
-        days.append(DayFigures(day, row["orders"], row["paid"] - row["refunded"]) if row else DayFigures(day, 0, ZERO))
+        revenue = (row["paid"] - row["refunded"]).quantize(CENT) if row else ZERO  # SQLite's sums lose the cents
+        days.append(DayFigures(day, row["orders"] if row else 0, revenue))
     producers = (
         OrderLine.objects.filter(order__in=sold)
         .values("seller")
@@ -96,7 +98,10 @@ def sales_report(start: date, end: date) -> SalesReport:
         start,
         end,
         tuple(days),
-        tuple(ProducerFigures(p["seller"] or "(no seller)", p["orders"], p["items"], p["revenue"]) for p in producers),
+        tuple(
+            ProducerFigures(p["seller"] or "(no seller)", p["orders"], p["items"], p["revenue"].quantize(CENT))
+            for p in producers
+        ),
     )
 
 

@@ -169,7 +169,11 @@ def checkout(request):
     if request.method == "POST" and form.is_valid():
         try:
             order = services.place_order(
-                cart, email=form.cleaned_data["email"], delivery=form.delivery(), member_id=member_id(request)
+                cart,
+                email=form.cleaned_data["email"],
+                delivery=form.delivery(),
+                member_id=member_id(request),
+                seen=view,
             )
         except RoseAshError as exc:
             # Busy, short, a price changed: the buyer stays on checkout with what to do next.
