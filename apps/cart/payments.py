@@ -10,9 +10,11 @@ webhooks find it paid already. Network calls happen outside transactions.
 
 import logging
 import secrets
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,20 +23,25 @@ from apps.core.sites import site_url
 
 from . import sumup
 from .models import Order, OrderEvent, OrderState, Payment, PaymentStatus, Refund
-from .orders import fulfil_providers, lock_order, move, release_stock
+from .orders import fulfil_providers, lock_order, move, order_for_buyer, release_stock
 
 __all__ = [
     "apply_checkout",
     "cancel_order",
     "checkout_id_from_webhook",
+    "payment_for_buyer",
+    "recheck_payments",
     "refund_order",
     "settle_test_payment",
     "start_payment",
     "sumup_enabled",
+    "sync_checkout",
     "sync_payment",
 ]
 
 logger = logging.getLogger(__name__)
+
+REFUND_LOCK_SECONDS = 60  # longer than SumUp may take to answer (sumup.DEADLINE)
 
 
 def sumup_enabled() -> bool:
@@ -116,6 +123,18 @@ def sync_payment(payment: Payment) -> str:
     if payment.test or not payment.checkout_id:
         return payment.status
     return apply_checkout(payment.pk, sumup.get_checkout(payment.checkout_id))
+
+
+def sync_checkout(checkout_id: str) -> str | None:
+    """Look again at SumUp's checkout ``checkout_id`` (a webhook named it); None when it is not one of ours."""
+    payment = Payment.objects.filter(checkout_id=checkout_id, test=False).first()
+    return None if payment is None else sync_payment(payment)
+
+
+def recheck_payments(order_id: int) -> None:
+    """Ask SumUp about every checkout of an order before it expires; raises ``SumUpError`` when it cannot say."""
+    for payment in Payment.objects.filter(order_id=order_id, test=False).exclude(checkout_id=""):
+        sync_payment(payment)
 
 
 def apply_checkout(payment_id: int, checkout: sumup.Checkout) -> str:
@@ -207,13 +226,44 @@ def _paid_payment(order: Order) -> Payment:
     return payment
 
 
+@contextmanager
+def one_refund_at_a_time(order_id: int):
+    """
+    Hold the order's refund lock (in the shared cache) while SumUp is asked to refund it.
+
+    The row lock cannot be held across SumUp's answer (no network inside a transaction), so two
+    staff pressing "refund" together would otherwise both be sent to SumUp.
+    """
+    key = f"cart:refunding:{order_id}"
+    if not cache.add(key, 1, timeout=REFUND_LOCK_SECONDS):
+        raise RoseAshError("refund_busy", "A refund of this order is under way; look again in a minute.", status=409)
+    try:
+        yield
+    finally:
+        cache.delete(key)
+
+
+def payment_for_buyer(reference: str, *, member_id: int | None, visitor_numbers: list[str]) -> Payment:
+    """Return the payment attempt ``reference`` to the buyer of its order only (404 to anyone else)."""
+    payment = Payment.objects.filter(reference=reference).select_related("order").first()
+    if payment is None:
+        raise RoseAshError("payment_unknown", "There is no such payment.", status=404)
+    order_for_buyer(payment.order.number, member_id=member_id, visitor_numbers=visitor_numbers)
+    return payment
+
+
 def refund_order(order_id: int, amount: Decimal | None = None, *, actor: str = "") -> Order:
     """
     Refund ``amount`` (all that is left when None) of a paid order through SumUp, then record it.
 
-    SumUp is asked first, outside the transaction; the order is then locked and the amount checked
-    again, so a refund SumUp refused is never recorded.
+    SumUp is asked first, outside the transaction, one refund of an order at a time; the order is
+    then locked and the amount checked again, so a refund SumUp refused is never recorded.
     """
+    with one_refund_at_a_time(order_id):
+        return _refund(order_id, amount, actor)
+
+
+def _refund(order_id: int, amount: Decimal | None, actor: str) -> Order:
     order = Order.objects.get(pk=order_id)
     if order.state not in (OrderState.PAID, OrderState.FULFILLED, OrderState.REFUNDED):
         raise RoseAshError("transition_refused", f"Order {order.number} is not paid: nothing to refund.", status=409)
@@ -240,17 +290,18 @@ def cancel_order(order_id: int, *, actor: str = "") -> Order:
     """Cancel an order not yet fulfilled: refund it in full when paid, and release its stock."""
     order = Order.objects.get(pk=order_id)
     if order.state == OrderState.PAID and order.refundable > 0:
-        payment = _paid_payment(order)
-        if not payment.test:
-            try:
-                sumup.refund(payment.transaction_id, None)
-            except sumup.SumUpError as exc:
-                raise RoseAshError("refund_failed", f"SumUp did not refund: {exc}", status=502) from exc
-        with transaction.atomic():
-            order = lock_order(order_id)
-            Refund.objects.create(order=order, payment=payment, amount=order.refundable, actor=actor[:150])
-            order.refunded_amount = order.total
-            order.save(update_fields=["refunded_amount"])
+        with one_refund_at_a_time(order_id):
+            payment = _paid_payment(order)
+            if not payment.test:
+                try:
+                    sumup.refund(payment.transaction_id, None)
+                except sumup.SumUpError as exc:
+                    raise RoseAshError("refund_failed", f"SumUp did not refund: {exc}", status=502) from exc
+            with transaction.atomic():
+                order = lock_order(order_id)
+                Refund.objects.create(order=order, payment=payment, amount=order.refundable, actor=actor[:150])
+                order.refunded_amount = order.total
+                order.save(update_fields=["refunded_amount"])
     with transaction.atomic():
         order = lock_order(order_id)
         move(order, "cancel", actor=actor, note="Cancelled; stock released.")

@@ -31,10 +31,13 @@ from .orders import (
 from .payments import (
     cancel_order,
     checkout_id_from_webhook,
+    payment_for_buyer,
+    recheck_payments,
     refund_order,
     settle_test_payment,
     start_payment,
     sumup_enabled,
+    sync_checkout,
     sync_payment,
 )
 from .purchasables import Offer, PurchasableProvider, provider_for, register_purchasable, registered_kinds
@@ -58,8 +61,10 @@ __all__ = [
     "merge_carts",
     "order_for_buyer",
     "orders_for_member",
+    "payment_for_buyer",
     "place_order",
     "provider_for",
+    "recheck_payments",
     "refund_order",
     "register_purchasable",
     "registered_kinds",
@@ -68,6 +73,7 @@ __all__ = [
     "settle_test_payment",
     "start_payment",
     "sumup_enabled",
+    "sync_checkout",
     "sync_payment",
     "view_cart",
 ]

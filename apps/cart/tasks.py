@@ -4,7 +4,6 @@ from celery import shared_task
 
 from . import services
 from .mail import send_order_email
-from .models import Payment
 from .sumup import SumUpError
 
 __all__ = ["expire_orders", "send_order_email"]
@@ -23,8 +22,7 @@ def expire_orders():
     expired = 0
     for order_id in services.expire_due_orders():
         try:
-            for payment in Payment.objects.filter(order_id=order_id, test=False).exclude(checkout_id=""):
-                services.sync_payment(payment)
+            services.recheck_payments(order_id)
         except SumUpError as exc:
             logger.warning("Order %s kept for now: SumUp did not answer (%s)", order_id, exc)
             continue

@@ -28,7 +28,6 @@ from apps.core.sites import all_sites, portal
 from . import services
 from .forms import AddForm, CheckoutForm, QuantityForm, SalesRangeForm
 from .fragments import BADGE, badge_key
-from .models import Payment
 from .sales import bars, sales_report
 from .sumup import SumUpError
 
@@ -212,12 +211,10 @@ def pay(request, number):
     return pay_order(request, buyer_order(request, number))
 
 
-def _buyer_payment(request, reference) -> Payment:
-    payment = Payment.objects.filter(reference=reference).select_related("order").first()
-    if payment is None:
-        raise RoseAshError("payment_unknown", "There is no such payment.", status=404)
-    buyer_order(request, payment.order.number)  # 404 unless this buyer placed the order
-    return payment
+def _buyer_payment(request, reference):
+    return services.payment_for_buyer(
+        reference, member_id=member_id(request), visitor_numbers=request.session.get(ORDERS_SESSION_KEY, [])
+    )
 
 
 def payment_return(request, reference):
@@ -264,14 +261,13 @@ def sumup_webhook(request):
         return JsonResponse({"error": "bad_json", "message": "The body is not JSON."}, status=400)
     if checkout_id is None:
         return JsonResponse({"ignored": "not a checkout status event"})
-    payment = Payment.objects.filter(checkout_id=checkout_id, test=False).first()
-    if payment is None:
-        return JsonResponse({"ignored": "no such checkout here"})
     try:
-        status = services.sync_payment(payment)
+        status = services.sync_checkout(checkout_id)
     except SumUpError as exc:
         logger.warning("Webhook for %s: SumUp did not answer (%s); it will retry", checkout_id, exc)
         return JsonResponse({"error": "sumup_unreachable", "message": "Try again later."}, status=503)
+    if status is None:
+        return JsonResponse({"ignored": "no such checkout here"})
     return JsonResponse({"status": status})
 
 

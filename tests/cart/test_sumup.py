@@ -13,8 +13,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from apps.cart import purchasables, sumup
+from apps.cart import payments, purchasables, sumup
 from apps.cart import services as cart
+from apps.cart.checks import check_sumup
 from apps.cart.models import Order, OrderEvent, OrderState, Payment, PaymentStatus
 from apps.cart.tasks import expire_orders
 from apps.core.errors import RoseAshError
@@ -360,3 +361,26 @@ def test_expiry_looks_at_sumup_first(order, fake_sumup, honey):
     assert order.state == OrderState.PAID
     assert Variant.objects.get(pk=honey.pk).stock == 4
     assert mail.outbox == []  # the email goes on commit, by the task
+
+
+@pytest.mark.django_db
+def test_a_second_refund_while_one_is_under_way_is_refused(order, fake_sumup, sumup_client):
+    _url, payment = started(order)
+    fake_sumup.set_status(payment.checkout_id, "PAID")
+    webhook(sumup_client, payment.checkout_id)
+    with payments.one_refund_at_a_time(order.pk), pytest.raises(RoseAshError) as refused:
+        cart.refund_order(order.pk, actor="other steward")
+    assert refused.value.code == "refund_busy"
+    assert fake_sumup.refunds == []
+    cart.refund_order(order.pk, actor="steward")  # the lock is gone with the first refund
+    assert len(fake_sumup.refunds) == 1
+
+
+def test_a_key_without_merchant_code_stops_start_up(settings):
+    settings.SUMUP_API_KEY = KEY
+    settings.SUMUP_MERCHANT_CODE = ""
+    assert [error.id for error in check_sumup()] == ["cart.E001"]
+    settings.SUMUP_MERCHANT_CODE = MERCHANT
+    assert check_sumup() == []
+    settings.SUMUP_API_URL = "api.sumup.com"
+    assert [error.id for error in check_sumup()] == ["cart.E002"]
