@@ -384,3 +384,24 @@ def test_a_key_without_merchant_code_stops_start_up(settings):
     assert check_sumup() == []
     settings.SUMUP_API_URL = "api.sumup.com"
     assert [error.id for error in check_sumup()] == ["cart.E002"]
+
+
+@pytest.mark.django_db
+def test_staff_refund_part_of_an_order_in_admin(order, fake_sumup, sumup_client, site_client, steward):
+    _url, payment = started(order)
+    fake_sumup.set_status(payment.checkout_id, "PAID")
+    webhook(sumup_client, payment.checkout_id)
+    admin = site_client("cart")
+    admin.force_login(steward)
+    assert "Refund all or part of 22.00 EUR" in admin.get(f"/admin/cart/order/{order.pk}/change/").text
+
+    too_much = admin.post(f"/admin/cart/order/{order.pk}/refund/", {"amount": "30.00"})
+    assert too_much.status_code == 200
+    assert "Refund between 0.01 and 22.00 EUR" in too_much.text
+    done = admin.post(f"/admin/cart/order/{order.pk}/refund/", {"amount": "7.25"})
+
+    assert done.status_code == 302
+    order.refresh_from_db()
+    assert (order.state, order.refunded_amount) == (OrderState.REFUNDED, Decimal("7.25"))
+    assert fake_sumup.refunds == [(f"tx-{payment.checkout_id}", 7.25)]
+    assert site_client("cart").get(f"/admin/cart/order/{order.pk}/refund/").status_code == 302  # staff only
