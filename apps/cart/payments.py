@@ -84,6 +84,7 @@ def start_payment(order: Order) -> str:
             description=f"Rose Ash order {order.number}",
             return_url=site_url("cart", "cart:sumup_webhook"),
             redirect_url=site_url("cart", "cart:payment_return", kwargs={"reference": payment.reference}),
+            valid_until=order.expires_at,
         )
     except sumup.SumUpError as exc:
         logger.warning("SumUp checkout for %s failed: %s", payment.reference, exc)

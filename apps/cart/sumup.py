@@ -9,6 +9,7 @@ so no caller can mistake "SumUp did not say" for "SumUp said no". See
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
@@ -87,9 +88,20 @@ def _json(response: http.Response):
 
 
 def create_checkout(
-    *, reference: str, amount: Decimal, currency: str, description: str, return_url: str, redirect_url: str
+    *,
+    reference: str,
+    amount: Decimal,
+    currency: str,
+    description: str,
+    return_url: str,
+    redirect_url: str,
+    valid_until: datetime | None = None,
 ) -> Checkout:
-    """Create a hosted checkout for one payment attempt; a duplicate reference recovers the existing one."""
+    """
+    Create a hosted checkout for one payment attempt; a duplicate reference recovers the existing one.
+
+    ``valid_until`` (the order's expiry) keeps SumUp from taking a payment for an order we cancelled.
+    """
     response = _call(
         "POST",
         "/v0.1/checkouts",
@@ -102,6 +114,7 @@ def create_checkout(
             "return_url": return_url,
             "redirect_url": redirect_url,
             "hosted_checkout": {"enabled": True},
+            **({"valid_until": valid_until.isoformat(timespec="seconds")} if valid_until else {}),
         },
     )
     if response.status == 409:

@@ -118,6 +118,7 @@ def test_paid(order, fake_sumup, sumup_client, tickets, django_capture_on_commit
     assert sent["return_url"] == get_site("cart").origin + "/payments/sumup/webhook/"
     assert sent["redirect_url"] == get_site("cart").origin + f"/payments/{payment.reference}/return/"
     assert sent["hosted_checkout"] == {"enabled": True}
+    assert sent["valid_until"] == order.expires_at.isoformat(timespec="seconds")  # no payment after expiry
 
     fake_sumup.set_status(payment.checkout_id, "PAID")
     with django_capture_on_commit_callbacks(execute=True):
