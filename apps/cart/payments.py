@@ -59,6 +59,9 @@ def start_payment(order: Order) -> str:
         raise RoseAshError(
             "order_expired", f"Order {order.number} was not paid in time; it is being cancelled.", status=409
         )
+    open_url = _open_checkout_url(order)
+    if open_url:
+        return open_url
     payment = None
     for _attempt in range(3):
         try:
@@ -99,6 +102,30 @@ def start_payment(order: Order) -> str:
     if not checkout.hosted_checkout_url:
         raise RoseAshError("payment_unavailable", "SumUp gave no payment page; try again shortly.", status=503)
     return checkout.hosted_checkout_url
+
+
+def _open_checkout_url(order: Order) -> str:
+    """
+    Return the page of the order's SumUp checkout still waiting for the buyer, if there is one.
+
+    A buyer who came back without paying and presses "Pay" again is sent to the same checkout
+    rather than a second one, which they could pay as well. A checkout paid meanwhile pays the
+    order and sends them to it; a failed or expired one gets a new attempt and a new reference.
+    """
+    waiting = order.payments.filter(test=False, status=PaymentStatus.PENDING).exclude(hosted_checkout_url="").last()
+    if waiting is None:
+        return ""
+    try:
+        status = sync_payment(waiting)
+    except sumup.SumUpError as exc:
+        raise RoseAshError(
+            "payment_unavailable",
+            "The card payment service is not answering. Your order is kept: try again shortly.",
+            status=503,
+        ) from exc
+    if status == PaymentStatus.PAID:
+        return order.get_absolute_url()
+    return waiting.hosted_checkout_url if status == PaymentStatus.PENDING else ""
 
 
 def checkout_id_from_webhook(payload) -> str | None:

@@ -406,3 +406,17 @@ def test_staff_refund_part_of_an_order_in_admin(order, fake_sumup, sumup_client,
     assert (order.state, order.refunded_amount) == (OrderState.REFUNDED, Decimal("7.25"))
     assert fake_sumup.refunds == [(f"tx-{payment.checkout_id}", 7.25)]
     assert site_client("cart").get(f"/admin/cart/order/{order.pk}/refund/").status_code == 302  # staff only
+
+
+@pytest.mark.django_db
+def test_paying_again_reuses_the_checkout_still_waiting(order, fake_sumup):
+    first_url, payment = started(order)
+    assert cart.start_payment(order) == first_url  # back without paying, "Pay" again
+    assert order.payments.count() == 1
+    assert len(fake_sumup.checkouts) == 1
+
+    fake_sumup.set_status(payment.checkout_id, "PAID")  # paid on the first page meanwhile
+    assert cart.start_payment(order) == order.get_absolute_url()
+    order.refresh_from_db()
+    assert order.state == OrderState.PAID
+    assert len(fake_sumup.checkouts) == 1
