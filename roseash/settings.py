@@ -325,6 +325,8 @@ CELERY_TASK_ROUTES = {
     "federation.expand_outbound": {"queue": "delivery"},
     "federation.deliver": {"queue": "delivery"},
     "federation.sweep_activities": {"queue": "delivery"},
+    "cart.send_order_email": {"queue": "mail"},
+    "cart.expire_orders": {"queue": "default"},
 }
 CELERY_TASK_ACKS_LATE = True  # a task is acknowledged once done: a killed worker's task is redelivered
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -516,6 +518,23 @@ if not (0 <= MARKET_SCRAPE_DELAY <= 60 and MARKET_RESCRAPE_HOURS > 0):
 CELERY_BEAT_SCHEDULE["rescrape-imported-products"] = {
     "task": "market.rescrape_imported_products",
     "schedule": crontab(minute=41),
+}
+
+# --- Cart and payments (docs/cart.md) ---------------------------------------------------------
+
+# SumUp's Checkouts API. Without a key, a clearly labelled test payment page approves or declines
+# orders instead, so the whole flow can be tried locally.
+SUMUP_API_URL = os.environ.get("SUMUP_API_URL", "https://api.sumup.com").strip().rstrip("/")
+SUMUP_API_KEY = os.environ.get("SUMUP_API_KEY", "").strip()
+SUMUP_MERCHANT_CODE = os.environ.get("SUMUP_MERCHANT_CODE", "").strip()
+# An unpaid order is cancelled and its stock released this long after it was placed (SumUp's
+# hosted checkout lives 30 minutes).
+CART_ORDER_EXPIRY_MINUTES = int(os.environ.get("CART_ORDER_EXPIRY_MINUTES", "45"))
+# How long checkout waits for another buyer's stock lock before saying "busy, try again".
+CART_LOCK_TIMEOUT_MS = int(os.environ.get("CART_LOCK_TIMEOUT_MS", "3000"))
+CELERY_BEAT_SCHEDULE["expire-unpaid-orders"] = {
+    "task": "cart.expire_orders",
+    "schedule": 60.0,
 }
 
 # --- Federation ------------------------------------------------------------------------------

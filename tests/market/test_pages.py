@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.core.sites import get_site
 from apps.market import services
 
 pytestmark = pytest.mark.django_db
@@ -108,11 +109,13 @@ def test_the_product_page_shows_variants_price_with_vat_and_stock(market, make_p
     assert page.context["chosen"].sku == "BIG"  # the first variant that can be sold
     assert "21.10 EUR" in page.text
     assert "In stock" in page.text
-    assert "cart is coming" in page.text
+    assert f'action="{get_site("cart").origin}/add/"' in page.text  # the add-to-cart form posts to the cart host
 
     picked = market.get("/products/honey/", {"variant": honey.variants.get(price="10.00").sku})
     assert "12.00 EUR" in picked.text
     assert "Out of stock" in picked.text
+    assert "Sold out for now" in picked.text
+    assert "/add/" not in picked.text
 
 
 def test_the_product_page_describes_the_product_for_machines(market, make_product):

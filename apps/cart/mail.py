@@ -1,0 +1,49 @@
+"""
+The buyer's emails: confirmation when an order is paid, and a word on each later change.
+
+Sent by a Celery task on the ``mail`` queue once the change is committed, so a slow mail server
+never holds a checkout or a webhook, and an email is never sent about a change that rolled back.
+"""
+
+import logging
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from .models import Order
+
+__all__ = ["send_after_commit", "send_order_email"]
+
+logger = logging.getLogger(__name__)
+
+SUBJECTS = {
+    "pay": "Order {number} confirmed",
+    "fulfil": "Order {number} is on its way",
+    "cancel": "Order {number} cancelled",
+    "refund": "Order {number}: money refunded",
+}
+
+
+def send_after_commit(order_id: int, event: str) -> None:
+    if event in SUBJECTS:
+        transaction.on_commit(lambda: send_order_email.delay(order_id, event), robust=True)
+
+
+@shared_task(name="cart.send_order_email", autoretry_for=(OSError,))
+def send_order_email(order_id: int, event: str) -> bool:
+    """Send the buyer the email about ``event`` (HTML and plain text); return whether one went."""
+    order = Order.objects.filter(pk=order_id).prefetch_related("lines").first()
+    if order is None or event not in SUBJECTS:
+        logger.warning("No email for order %s and event %r", order_id, event)
+        return False
+    context = {"order": order, "event": event, "lines": list(order.lines.all())}
+    message = EmailMultiAlternatives(
+        subject=SUBJECTS[event].format(number=order.number),
+        body=render_to_string("cart/email/order.txt", context),
+        to=[order.email],
+    )
+    message.attach_alternative(render_to_string("cart/email/order.html", context), "text/html")
+    message.send()
+    return True
