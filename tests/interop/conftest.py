@@ -5,7 +5,7 @@ import pytest
 
 from apps.federation.models import APActivity, Note
 from apps.federation.vocabulary import id_of
-from tests.federation.conftest import _no_kick_left, eager_tasks  # noqa: F401 (the federation tests' fixtures)
+from tests.federation.conftest import _no_kick_left  # noqa: F401 (the federation tests' fixture)
 from tests.federation.remote import signed_post
 
 from .captured import ACTORS, ALICE, ALICES_NOTE, SENDERS, Peer
