@@ -2,7 +2,8 @@
 Federation's public face: what other apps, the federation site's views and commands call.
 
 Other apps federate their content through ``publish``, ``update`` and ``delete`` of a
-``Publishable`` object, and find a member's fediverse id with ``member_actor_url``. The public
+``Publishable`` object, answer peers' Join and Leave of it through ``register_participation_handler``,
+and find a member's fediverse id with ``member_actor_url``. The public
 endpoints are served from ``local_actor``, ``actor_document``, ``collection``, ``note_document``,
 ``receive_activity``, ``webfinger`` and the NodeInfo and host-meta documents. Peers are looked up
 with ``lookup_or_fetch`` (``refresh_peer``, ``forget_peer``), whose results are ``FetchOutcome``.
@@ -21,7 +22,7 @@ from django.http.request import split_domain_port
 from apps.core.errors import RoseAshError
 from apps.core.sites import get_site
 
-from . import actor_collections, actors, notes
+from . import actor_collections, actors, notes, participation
 from .actors import LocalActor
 from .hub import member_actor_url
 from .inbound import inbox
@@ -54,6 +55,7 @@ __all__ = [
     "publish",
     "receive_activity",
     "refresh_peer",
+    "register_participation_handler",
     "update",
     "webfinger",
 ]
@@ -62,6 +64,14 @@ SOFTWARE = {"name": "roseash", "version": "0.1.0"}
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 USER_COUNT_TTL = 3600
 INBOX_MAX_BODY = inbox.MAX_BODY
+
+
+def register_participation_handler(prefix: str, handler: participation.ParticipationHandler) -> None:
+    """
+    Have ``handler`` answer peers' Join and Leave of the objects an app published with sources
+    ``prefix:...`` (the events app's ``"events.event"``); call it from the app's ``ready()``.
+    """
+    participation.register(prefix, handler)
 
 
 def local_actor(site: str, name: str) -> LocalActor:
