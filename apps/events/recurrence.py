@@ -3,8 +3,9 @@ Recurring series: the dates an RRULE gives, in the event's own time zone.
 
 python-dateutil's ``rrule`` steps a *naive* local start, so "every Thursday at 19:00" stays at
 19:00 on the wall clock across a daylight-saving change; each local time is then given its zone
-(fold 0 for a time that happens twice). A rule without an end is cut at ``HORIZON``: entries are
-made that far ahead, and a later sync makes the next ones.
+(fold 0 for a time that happens twice). A rule without an end is cut at ``HORIZON`` past now (or past
+its first start, for a series that begins later): entries are made that far ahead, and a later sync
+(``services.sync_series``) makes the next ones.
 """
 
 import datetime
@@ -36,7 +37,9 @@ def occurrences(first_start, rule, timezone, *, horizon_from=None):
         parsed = rrulestr(_with_local_until(rule, zone), dtstart=naive)
     except (ValueError, TypeError) as exc:
         raise RuleError(f"The rule {rule!r} cannot be read: {exc}.") from None
-    limit = (horizon_from or datetime.datetime.now(zone)).astimezone(zone).replace(tzinfo=None) + HORIZON
+    # From now, or from the first start when the series begins later.
+    now = (horizon_from or datetime.datetime.now(zone)).astimezone(zone).replace(tzinfo=None)
+    limit = max(now, naive) + HORIZON
     starts = []
     for each in parsed:
         if each > limit or len(starts) >= MAX_OCCURRENCES:

@@ -147,10 +147,13 @@ def test_check_in_valid_used_unknown_and_cancelled(event, member, steward, djang
     unknown = services.check_in("not-a-code", steward)
     empty = services.check_in("", steward)
 
-    assert valid.outcome == "valid" and valid.checked_in_by == "steward"
+    assert valid.outcome == "valid"
+    assert valid.checked_in_by == "steward"
     assert used.outcome == "used"
-    assert used.checked_in_at == valid.checked_in_at and used.checked_in_by == "steward"
-    assert unknown.outcome == "unknown" and unknown.ticket is None
+    assert used.checked_in_at == valid.checked_in_at
+    assert used.checked_in_by == "steward"
+    assert unknown.outcome == "unknown"
+    assert unknown.ticket is None
     assert empty.outcome == "unknown"
     services.cancel_booking(member, booking.pk)
     assert services.check_in(second.code, steward).outcome == "cancelled"
@@ -159,7 +162,8 @@ def test_check_in_valid_used_unknown_and_cancelled(event, member, steward, djang
 def test_the_qr_code_is_inline_svg_of_the_code(event, member):
     ticket = services.book_free(member, event.first_entry.pk, event.first_ticket_type.pk).tickets.get()
     svg = services.ticket_qr_svg(ticket)
-    assert svg.startswith("<svg") and "<?xml" not in svg
+    assert svg.startswith("<svg")
+    assert "<?xml" not in svg
     assert ticket.code in svg  # in its title
 
 
