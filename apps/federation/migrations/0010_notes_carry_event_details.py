@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('federation', '0009_note_attachments'),
+        ("federation", "0009_note_attachments"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='note',
-            name='details',
-            field=models.JSONField(blank=True, default=dict, help_text="Fields of its type beyond a note's (an Event's startTime, location...), as publishing cleaned them."),
+            model_name="note",
+            name="details",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Fields of its type beyond a note's (an Event's startTime, location...), as publishing cleaned them.",
+            ),
         ),
         migrations.AlterField(
-            model_name='note',
-            name='kind',
-            field=models.CharField(choices=[('Note', 'Note'), ('Article', 'Article'), ('Event', 'Event')], default='Note', max_length=10),
+            model_name="note",
+            name="kind",
+            field=models.CharField(
+                choices=[("Note", "Note"), ("Article", "Article"), ("Event", "Event")], default="Note", max_length=10
+            ),
         ),
     ]
