@@ -214,7 +214,7 @@ class TicketType(models.Model):
     entry = models.ForeignKey(
         Entry, on_delete=models.CASCADE, null=True, blank=True, related_name="ticket_types", help_text="Only this date."
     )
-    quota = models.ForeignKey(Quota, on_delete=models.PROTECT, related_name="ticket_types")
+    quota = models.ForeignKey(Quota, on_delete=models.RESTRICT, related_name="ticket_types")
     name = models.CharField(max_length=100)
     price = models.DecimalField(
         max_digits=10,
