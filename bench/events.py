@@ -1,0 +1,97 @@
+"""
+Benchmark the events site for a visitor against ``/healthz``, served the same way in one run.
+
+    .venv/bin/python bench/events.py [--entries 2000] [--duration 10] [--rounds 3] [--workers 2]
+
+Serves the project with gunicorn as ``run.py`` does (DEBUG off, loopback), with ``--entries``
+dates of 200 published events (in two calendars, at a venue) written straight into the database
+beforehand and spread over the coming year, and loads the upcoming list, this month's grid and an
+event page with wrk, each round interleaving the cases. Prints requests/s and the ratio to
+``/healthz``; the aim is 0.3. DATABASE_URL / REDIS_URL are used when set (a database of its own:
+it is migrated and filled).
+"""
+
+import argparse
+import shutil
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import check_answer, environment, free_port, gunicorn, manage, median_rates
+
+FILL = textwrap.dedent(
+    """
+    from datetime import timedelta
+    from django.utils import timezone
+    from apps.events.models import Booking, Calendar, Entry, Event, Quota, Ticket, TicketType, Venue
+
+    count = {entries}
+    Ticket.objects.all().delete(); Booking.objects.all().delete(); TicketType.objects.all().delete()
+    Quota.objects.all().delete(); Entry.objects.all().delete(); Event.objects.all().delete()
+    calendars = [Calendar.objects.get_or_create(slug=slug, defaults={{"name": slug.title(), "kind": kind}})[0]
+                 for slug, kind in (("mill", "venue"), ("walkers", "group"))]
+    venue = Venue.objects.create(name="The Old Mill", street_address="1 Mill Lane", locality="Ashcombe", country="GB")
+    events = Event.objects.bulk_create(
+        Event(calendar=calendars[n % 2], title=f"Gathering {{n}}", slug=f"gathering-{{n}}", venue=venue,
+              summary="Tea, talk and a walk.", description="<p>All welcome.</p>", status="published",
+              published_at=timezone.now())
+        for n in range(200)
+    )
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    # Half the dates fall in the coming four weeks (this month's grid is full), the rest over the year.
+    def begins(n):
+        return start + (timedelta(hours=n // 3) if n < count // 2 else timedelta(days=28 + n % 330))
+    Entry.objects.bulk_create(
+        Entry(event=events[n % 200], starts_at=begins(n), ends_at=begins(n) + timedelta(hours=2)) for n in range(count)
+    )
+    quotas = Quota.objects.bulk_create(Quota(event=event, name="Places", size=50) for event in events)
+    TicketType.objects.bulk_create(TicketType(event=q.event, quota=q, name="Entry") for q in quotas)
+    print(Entry.objects.count())
+    """
+)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=2000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per case and round")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--rounds", type=int, default=3, help="passes over all cases; the median is reported")
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+
+    var_dir = Path(tempfile.mkdtemp(prefix="roseash-bench-events-"))
+    port = free_port()
+    env = environment(var_dir, port)
+    manage(env, "migrate", "--no-input")
+    manage(env, "collectstatic", "--no-input")
+    manage(env, "shell", "-c", FILL.format(entries=options.entries))
+    cases = [
+        ("baseline: /healthz (JsonResponse)", "events", "/healthz", None),
+        ("upcoming list", "events", "/", None),
+        ("month grid", "events", "/month/", None),
+        ("week", "events", "/week/", None),
+        ("an event page", "events", "/e/gathering-7/", None),
+    ]
+    try:
+        with gunicorn(env, port, options.workers):
+            for _label, host, path, accept in cases:
+                status, _content_type = check_answer(port, host, path, accept)
+                assert status == 200, (path, status)
+            rates = median_rates(port, cases, options)
+            print(f"gunicorn {options.workers} sync workers, wrk -t2 -c{options.connections} -d{options.duration}s")
+            print(f"{options.entries} dates; database {'PostgreSQL' if env.get('DATABASE_URL') else 'SQLite'}")
+            print(f"{'case':<40} {'req/s':>9} {'ratio':>6}  (median of {options.rounds} rounds)")
+            baseline = rates[cases[0][0]]
+            for label, *_where in cases:
+                print(f"{label:<40} {rates[label]:>9.0f} {rates[label] / baseline:>6.2f}", flush=True)
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

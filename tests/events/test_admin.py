@@ -1,0 +1,43 @@
+import pytest
+
+from apps.events.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(site_client, steward):
+    client = site_client("events")
+    client.force_login(steward)
+    return client
+
+
+@pytest.mark.parametrize("model", ["calendar", "venue", "event", "booking", "ticket"])
+def test_the_admin_lists_and_searches(admin_client, event, member, model):
+    assert admin_client.get(f"/admin/events/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/events/{model}/", {"q": "seed"}).status_code == 200
+
+
+def test_the_event_form_opens_with_its_inlines(admin_client, event):
+    page = admin_client.get(f"/admin/events/event/{event.pk}/change/")
+    assert page.status_code == 200
+    assert "Dates" in page.text or "entries" in page.text.lower()
+
+
+def test_staff_publish_and_cancel_from_the_list(admin_client, make_event, calendar):
+    draft = make_event("Draft", publish=False)
+    Event.objects.create(calendar=calendar, title="No dates", slug="no-dates")
+
+    answer = admin_client.post(
+        "/admin/events/event/",
+        {"action": "publish", "_selected_action": [draft.pk, Event.objects.get(slug="no-dates").pk]},
+        follow=True,
+    )
+
+    assert answer.status_code == 200
+    messages = [str(message) for message in answer.context["messages"]]
+    assert "1 event(s) published." in messages
+    assert any("Give the event at least one date" in message for message in messages)
+    assert Event.objects.get(pk=draft.pk).status == Event.Status.PUBLISHED
+    admin_client.post("/admin/events/event/", {"action": "cancel", "_selected_action": [draft.pk]})
+    assert Event.objects.get(pk=draft.pk).status == Event.Status.CANCELLED
