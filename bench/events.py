@@ -5,8 +5,9 @@ Benchmark the events site for a visitor against ``/healthz``, served the same wa
 
 Serves the project with gunicorn as ``run.py`` does (DEBUG off, loopback), with ``--entries``
 dates of 200 published events (in two calendars, at a venue) written straight into the database
-beforehand and spread over the coming year, and loads the upcoming list, this month's grid and an
-event page with wrk, each round interleaving the cases. Prints requests/s and the ratio to
+beforehand and spread evenly over the coming year (about 165 in a month's grid), and loads the
+upcoming list, this month's grid, this week and an event page with wrk, each round interleaving the
+cases. Prints requests/s and the ratio to
 ``/healthz``; the aim is 0.3. DATABASE_URL / REDIS_URL are used when set (a database of its own:
 it is migrated and filled).
 """
@@ -40,9 +41,9 @@ FILL = textwrap.dedent(
         for n in range(200)
     )
     start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    # Half the dates fall in the coming four weeks (this month's grid is full), the rest over the year.
+    # Spread evenly over the coming year: about 165 dates in a month's grid, 38 in a week.
     def begins(n):
-        return start + (timedelta(hours=n // 3) if n < count // 2 else timedelta(days=28 + n % 330))
+        return start + timedelta(days=365) * n / count
     Entry.objects.bulk_create(
         Entry(event=events[n % 200], starts_at=begins(n), ends_at=begins(n) + timedelta(hours=2)) for n in range(count)
     )

@@ -5,7 +5,7 @@ from django.db import models
 
 from apps.core.errors import RoseAshError
 
-from . import services
+from . import page_cache, services
 from .models import Booking, Calendar, Entry, Event, Quota, Series, Ticket, TicketType, Venue
 
 URLS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -61,6 +61,11 @@ class EventAdmin(admin.ModelAdmin):
     readonly_fields = ["published_at", "created_at", "updated_at"]
     inlines = [SeriesInline, EntryInline, QuotaInline, TicketTypeInline]
     actions = ["publish", "cancel", "make_series_dates"]
+
+    def save_related(self, request, form, formsets, change):
+        """Visitors see the change at once (dates and tickets are saved with the event's inlines)."""
+        super().save_related(request, form, formsets, change)
+        page_cache.changed()
 
     @admin.action(description="Publish (and send to the events actor's followers)")
     def publish(self, request, queryset):

@@ -14,7 +14,7 @@ from apps.core.errors import RoseAshError
 from apps.core.sites import get_site
 from apps.federation import services as federation
 
-from . import places
+from . import page_cache, places
 from .models import Booking, Entry, Event, TicketType
 
 __all__ = ["EventParticipation", "FederatedEvent", "count_changed", "delete", "publish"]
@@ -112,10 +112,12 @@ def _absolute(url):
 
 def publish(event):
     """Send a Create (first time) or an Update of a public event, in the caller's transaction."""
+    page_cache.changed()
     return federation.publish(FederatedEvent(event))
 
 
 def delete(event):
+    page_cache.changed()
     return federation.delete(FederatedEvent(event))
 
 

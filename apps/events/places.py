@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.core.errors import RoseAshError
 
+from . import page_cache
 from .models import Booking, Entry, Event, Ticket, TicketType
 
 __all__ = [
@@ -84,6 +85,7 @@ def take_places(entry_id: int, ticket_type_id: int, quantity: int, **booking: ob
         raise RoseAshError(
             "sold_out", f"Only {left} place(s) left for this date." if left else "This date is full.", status=409
         )
+    page_cache.changed()  # the places left, on the event's page
     return Booking.objects.create(entry=entry, ticket_type=ticket_type, quantity=quantity, **booking)
 
 
@@ -107,3 +109,4 @@ def release(booking: Booking) -> None:
     booking.status, booking.cancelled_at = Booking.Status.CANCELLED, timezone.now()
     booking.save(update_fields=["status", "cancelled_at"])
     booking.tickets.update(valid=False)
+    page_cache.changed()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import RoseAshError
 
-from . import grids, markup, services
+from . import grids, markup, page_cache, services
 
 PER_PAGE = 30
 KINDS = ("venue", "group")
@@ -43,6 +43,7 @@ def _zone(filters):
     return filters["calendar"].timezone if filters["calendar"] else timezone.get_current_timezone_name()
 
 
+@page_cache.for_visitors
 def upcoming(request, calendar=None):
     filters = _filters(request)
     if calendar is not None:
@@ -71,6 +72,7 @@ def _month_of(request):
     return year, month
 
 
+@page_cache.for_visitors
 def month(request):
     filters = _filters(request)
     year, month_number = _month_of(request)
@@ -95,6 +97,7 @@ def month(request):
     )
 
 
+@page_cache.for_visitors
 def week(request):
     filters = _filters(request)
     try:
@@ -120,6 +123,7 @@ def week(request):
     )
 
 
+@page_cache.for_visitors
 def event_detail(request, slug):
     event = services.get_event(slug, staff=request.user.is_staff)
     offers = services.availability(event)
@@ -182,6 +186,7 @@ def cancel_booking(request, booking_id):
     return redirect("events:tickets")
 
 
+@page_cache.for_visitors
 def feed(request, slug=None, event_slug=None):
     """The iCalendar feed of everything, of one calendar (``slug``) or of one event (``event_slug``)."""
     if event_slug:

@@ -16,7 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from apps.core.sites import get_site
 
-from . import services
+from . import page_cache, services
 from .widgets import month_html, upcoming_html
 
 FRAMEABLE = {"frame-ancestors": ["*"]}
@@ -24,7 +24,9 @@ WIDGETS = ("upcoming", "month")
 
 
 def _frameable(view):
-    return xframe_options_exempt(csp_replace(FRAMEABLE)(cache_control(public=True, max_age=60)(view)))
+    return xframe_options_exempt(
+        csp_replace(FRAMEABLE)(cache_control(public=True, max_age=60)(page_cache.for_visitors(view)))
+    )
 
 
 @_frameable

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.core.fragments import FragmentContext, render_fragment
-from apps.events import services
+from apps.events import page_cache, services
 from apps.events.models import Booking, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +22,9 @@ def events(site_client):
 
 
 def page_queries(client, path):
-    """Return the queries of one page load, the header's cached fragments warm first."""
+    """Return the queries of building a page, the header's cached fragments warm first (the page itself not kept)."""
     client.get(path)
+    page_cache.changed()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     assert response.status_code == 200
@@ -216,6 +217,21 @@ def test_widgets_may_be_framed_and_nothing_else(events, make_event):
     assert script["Content-Type"].startswith("text/javascript")
     assert "http://events.localhost" in script.text
     assert "/widgets/upcoming/" in events.get("/widgets/").text
+
+
+def test_a_visitors_page_is_kept_until_something_changes(events, make_event, member, django_assert_num_queries):
+    event = make_event("Seed swap", places=5)
+    events.get(f"/e/{event.slug}/")
+    with django_assert_num_queries(0):
+        assert "5 places left" in events.get(f"/e/{event.slug}/").text
+
+    services.book_free(member, event.first_entry.pk, event.first_ticket_type.pk)
+
+    assert "4 places left" in events.get(f"/e/{event.slug}/").text
+    events.force_login(member)  # members get the page built for them: it shows their own header
+    with CaptureQueriesContext(connection) as queries:
+        assert "4 places left" in events.get(f"/e/{event.slug}/").text
+    assert len(queries) > 0
 
 
 def test_the_fragments_show_the_next_dates_and_this_month(make_event):
