@@ -34,10 +34,11 @@ class EntryInline(admin.TabularInline):
 
 
 class SeriesInline(admin.StackedInline):
+    """A rule's dates are made when the event is saved (and daily, by beat, for a rule without end)."""
+
     model = Series
     extra = 0
     max_num = 1
-    help_text = "Save, then use the action “Make the series' dates” to add the dates the rule gives."
 
 
 class QuotaInline(admin.TabularInline):
@@ -65,6 +66,8 @@ class EventAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         """Visitors see the change at once (dates and tickets are saved with the event's inlines)."""
         super().save_related(request, form, formsets, change)
+        if Series.objects.filter(event=form.instance).exists():
+            services.sync_series(form.instance.pk)  # the dates of a rule just given or changed
         page_cache.changed()
 
     @admin.action(description="Publish (and send to the events actor's followers)")

@@ -15,6 +15,7 @@ from apps.core.sites import get_site
 from apps.federation import services as federation
 
 from . import page_cache, places
+from .images import media_type
 from .models import Booking, Entry, Event, TicketType
 
 __all__ = ["EventParticipation", "FederatedEvent", "count_changed", "delete", "publish"]
@@ -101,7 +102,12 @@ class FederatedEvent:
                 fields["location"]["longitude"] = float(venue.longitude)
         if event.image:
             fields["attachment"] = [
-                {"type": "Image", "mediaType": "image/jpeg", "url": _absolute(event.image.url), "name": event.title}
+                {
+                    "type": "Image",
+                    "mediaType": media_type(event.image.name),
+                    "url": _absolute(event.image.url),
+                    "name": event.title,
+                }
             ]
         return fields
 

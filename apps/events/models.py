@@ -21,6 +21,8 @@ from django.db.models import Q
 
 from apps.core.sites import site_url
 
+from .images import event_picture_path, validate_event_picture
+
 
 def validate_timezone(value):
     if value not in zoneinfo.available_timezones():
@@ -95,7 +97,7 @@ class Event(models.Model):
     )
     summary = models.CharField(max_length=300, blank=True, help_text="One or two sentences for lists.")
     description = models.TextField(blank=True, help_text="Sanitized HTML.")
-    image = models.ImageField(upload_to="events/%Y/%m/", blank=True)
+    image = models.ImageField(upload_to=event_picture_path, blank=True, validators=[validate_event_picture])
     organiser = models.CharField(max_length=160, blank=True)
     venue = models.ForeignKey(Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
     timezone = models.CharField(default="Europe/London", **TIMEZONE_FIELD)

@@ -44,6 +44,7 @@ __all__ = [
     "create_venue",
     "delete_event",
     "entries_between",
+    "extend_series",
     "feed_bytes",
     "feed_events",
     "get_calendar",
@@ -151,6 +152,11 @@ def sync_series(event_id: int) -> int:
     with transaction.atomic():
         series = Series.objects.select_related("event").filter(event_id=event_id).first()
         return 0 if series is None else _sync(series)
+
+
+def extend_series() -> int:
+    """Sync every series (a rule without an end gets the dates that came within the horizon); return how many."""
+    return sum(sync_series(event_id) for event_id in Series.objects.values_list("event_id", flat=True))
 
 
 def _sync(series):

@@ -1,4 +1,6 @@
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.events.models import Event
 
@@ -41,3 +43,10 @@ def test_staff_publish_and_cancel_from_the_list(admin_client, make_event, calend
     assert Event.objects.get(pk=draft.pk).status == Event.Status.PUBLISHED
     admin_client.post("/admin/events/event/", {"action": "cancel", "_selected_action": [draft.pk]})
     assert Event.objects.get(pk=draft.pk).status == Event.Status.CANCELLED
+
+
+def test_a_picture_that_is_not_one_is_refused(event):
+    event.image = SimpleUploadedFile("poster.png", b"<html><script>alert(1)</script></html>", content_type="image/png")
+    with pytest.raises(ValidationError) as refused:
+        event.full_clean()
+    assert "image" in refused.value.message_dict

@@ -162,3 +162,17 @@ def test_joins_of_what_cannot_be_joined_are_ignored_or_rejected(
     assert [reject["object"]["id"] for reject in delivered(httpserver, "Reject")] == [join["id"]]
     left = send(peer, peer.activity("Leave", paid_id))
     assert left.state == APActivity.State.IGNORED
+
+
+def test_an_undo_of_a_join_frees_the_place_as_a_leave_does(peer, send, make_event, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        event = make_event("Seed swap", places=3)
+    event_id = Note.objects.get(source=f"events.event:{event.pk}").object_id
+    join = peer.activity("Join", event_id)
+    send(peer, join)
+    assert services.participant_count(event) == 1
+
+    send(peer, peer.activity("Undo", {"id": join["id"], "type": "Join", "actor": peer.id, "object": event_id}))
+
+    assert services.participant_count(event) == 0
+    assert Booking.objects.get(actor_url=peer.id).status == Booking.Status.CANCELLED

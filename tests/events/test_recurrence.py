@@ -7,6 +7,8 @@ from apps.core.errors import RoseAshError
 from apps.events import services
 from apps.events.models import Entry
 from apps.events.recurrence import occurrences
+from apps.events.tasks import extend_series_task
+from roseash.celery import app as celery_app
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -88,3 +90,19 @@ def test_a_series_makes_its_entries_and_keeps_overrides_on_a_new_sync(calendar):
     assert kept[moved.pk].moved
     assert kept[moved.pk].local_start.strftime("%d %H:%M") == "18 18:00"
     assert kept[moved.pk].recurrence_id == entries[2].recurrence_id
+
+
+@pytest.mark.django_db
+def test_the_daily_task_gives_an_endless_series_its_next_dates(calendar, monkeypatch):
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # run here even with a broker configured
+    event = services.create_event(calendar=calendar, title="Choir")
+    services.set_series(
+        event, first_start=datetime.datetime(2030, 1, 7, 19), duration=datetime.timedelta(hours=2), rule="FREQ=WEEKLY"
+    )
+    made = event.entries.count()
+    assert 52 <= made <= 54  # a year from the first start
+    last = event.entries.order_by("starts_at").last()
+    event.entries.filter(pk=last.pk).delete()  # as if the horizon had not reached it yet
+
+    assert extend_series_task.delay().get() == 1
+    assert event.entries.count() == made

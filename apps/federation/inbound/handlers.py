@@ -118,6 +118,9 @@ def handle_undo(activity, actor_url):
         if follow is not None:
             follow.delete()
             return
+    if kind == "Join":  # some servers leave an event by undoing their Join, as Mobilizon's Leave does
+        handle_leave({"object": obj.get("object")}, actor_url)
+        return
     for model in (Like, Boost):
         if kind in (None, model.activity_type):
             found = model.objects.filter(actor_url=actor_url, activity_id=undone).first()
