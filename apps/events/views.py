@@ -3,7 +3,6 @@
 import datetime
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
@@ -204,9 +203,14 @@ def feed(request, slug=None, event_slug=None):
     return response
 
 
-@staff_member_required(login_url="/auth/login")
+@login_required
 def check_in(request):
-    """Staff enter or scan a code: valid (now checked in), used (when, by whom), cancelled or unknown."""
+    """
+    Staff enter or scan a code: valid (now checked in), used (when, by whom), cancelled or unknown.
+    A member who is not staff is told so (403), not sent to sign in again and back, round in circles.
+    """
+    if not request.user.is_staff:
+        raise RoseAshError("staff_only", "Only the cooperative's staff check tickets in.", status=403)
     result = None
     if request.method == "POST":
         result = services.check_in(request.POST.get("code", ""), request.user)

@@ -186,9 +186,11 @@ def test_another_members_booking_cannot_be_cancelled(events, make_event, member,
 def test_check_in_page_for_staff_only(events, make_event, member, steward):
     event = make_event()
     code = services.book_free(member, event.first_entry.pk, event.first_ticket_type.pk).tickets.get().code
+    assert events.get("/check-in/")["Location"].startswith("/auth/login")  # visitors sign in first
     events.force_login(member)
-    assert events.get("/check-in/").status_code == 302  # to the sign-in page: members are not staff
-    assert events.post("/check-in/", {"code": code}).status_code == 302
+    assert events.get("/check-in/").status_code == 403  # members are told, not sent round in circles
+    assert events.post("/check-in/", {"code": code}).status_code == 403
+    assert Ticket.objects.get(code=code).checked_in_at is None
     events.force_login(steward)
 
     first = events.post("/check-in/", {"code": code})
