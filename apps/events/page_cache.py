@@ -17,14 +17,15 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 
-__all__ = ["changed", "for_visitors"]
+__all__ = ["changed", "for_visitors", "new_edition"]
 
 KEEP_FOR = 60  # seconds
 EDITION_KEY = "events:edition"
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Content-Disposition", "Last-Modified", "ETag")
 
 
-def _new_edition():
+def new_edition():
+    """Move the events to a new edition now: every page kept so far is left for the cache to expire."""
     if cache.add(EDITION_KEY, 2, None):
         return
     try:
@@ -35,12 +36,10 @@ def _new_edition():
 
 def changed():
     """
-    Move the events to a new edition now and again once the current transaction commits: a page
-    built meanwhile by another request, from the rows as they were before the commit, is then
-    not served in the edition that follows it.
+    Move the events to a new edition once the current transaction commits (at once outside one):
+    no cache call inside the transaction, and no page built from rows that may yet roll back.
     """
-    _new_edition()
-    transaction.on_commit(_new_edition)
+    transaction.on_commit(new_edition)
 
 
 def _key(request):
