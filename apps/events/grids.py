@@ -9,6 +9,8 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 __all__ = ["Day", "month_range", "month_weeks", "week_days", "week_range"]
 
 
@@ -20,7 +22,7 @@ class Day:
 
     @property
     def is_today(self):
-        return self.date == datetime.date.today()
+        return self.date == timezone.localdate()
 
 
 def month_range(year, month, zone):
