@@ -181,3 +181,22 @@ def test_an_entry_cannot_end_before_it_starts(calendar):
     with pytest.raises(RoseAshError):
         services.add_entry(event, start, start - datetime.timedelta(hours=1))
     assert not Entry.objects.exists()
+
+
+def test_a_ticket_type_for_one_date_is_offered_and_sold_on_that_date_only(make_event, member):
+    event = make_event(places=10)
+    start = event.first_entry.starts_at + datetime.timedelta(days=7)
+    second = services.add_entry(event, start, start + datetime.timedelta(hours=2))
+    early = services.add_ticket_type(event, name="Early bird", quota=event.first_ticket_type.quota, entry=second)
+
+    offered = {(offer.entry.pk, offer.ticket_type.name) for offer in services.availability(event)}
+
+    assert offered == {
+        (event.first_entry.pk, "Entry"),
+        (second.pk, "Entry"),
+        (second.pk, "Early bird"),
+    }
+    with pytest.raises(RoseAshError) as refused:
+        services.book_free(member, event.first_entry.pk, early.pk)
+    assert refused.value.status == 404
+    assert services.book_free(member, second.pk, early.pk).entry == second
