@@ -64,10 +64,14 @@ class EventAdmin(admin.ModelAdmin):
     actions = ["publish", "cancel", "make_series_dates"]
 
     def save_related(self, request, form, formsets, change):
-        """Visitors see the change at once (dates and tickets are saved with the event's inlines)."""
+        """
+        Once the event's dates and tickets (its inlines) are saved: a rule's dates are made, the
+        description cleaned, peers sent an Update of a public event, and visitors see the change.
+        """
         super().save_related(request, form, formsets, change)
         if Series.objects.filter(event=form.instance).exists():
             services.sync_series(form.instance.pk)  # the dates of a rule just given or changed
+        services.event_edited(form.instance.pk)  # cleaned description; an Update to peers when public
         page_cache.changed()
 
     @admin.action(description="Publish (and send to the events actor's followers)")

@@ -44,6 +44,7 @@ __all__ = [
     "create_venue",
     "delete_event",
     "entries_between",
+    "event_edited",
     "extend_series",
     "feed_bytes",
     "feed_events",
@@ -279,6 +280,17 @@ def delete_event(event_id: int) -> None:
             raise RoseAshError("event_booked", "This event has bookings: cancel it instead of deleting it.", status=409)
         federating.delete(event)
         event.delete()
+
+
+def event_edited(event_id: int) -> Event:
+    """Tell peers and visitors about an edit made elsewhere (the admin's form): an Update when public."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event_id)
+        if event.description != (cleaned := clean_editorial_html(event.description)):
+            event.description = cleaned
+            event.save(update_fields=["description"])
+        _changed(event)
+    return event
 
 
 def _changed(event):

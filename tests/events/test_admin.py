@@ -1,8 +1,13 @@
+from types import SimpleNamespace
+
 import pytest
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from apps.events.admin import EventAdmin
 from apps.events.models import Event
+from apps.federation.models import APActivity
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +55,26 @@ def test_a_picture_that_is_not_one_is_refused(event):
     with pytest.raises(ValidationError) as refused:
         event.full_clean()
     assert "image" in refused.value.message_dict
+
+
+def test_an_edit_saved_in_the_admin_is_cleaned_and_sent_to_peers(
+    rf, steward, event, django_capture_on_commit_callbacks
+):
+    """The admin's form saves the event itself; ``save_related`` then runs the services' follow-up."""
+    Event.objects.filter(pk=event.pk).update(
+        title="Seed and plant swap", description="<p>Bring plants.</p><img src=x onerror=alert(1)>"
+    )
+    event.refresh_from_db()
+    request = rf.post("/admin/events/event/")
+    request.user = steward
+
+    with django_capture_on_commit_callbacks(execute=True):
+        EventAdmin(Event, admin.site).save_related(
+            request, SimpleNamespace(instance=event, save_m2m=lambda: None), [], True
+        )
+
+    event.refresh_from_db()
+    assert "onerror" not in event.description
+    update = APActivity.objects.outbound().filter(type="Update").latest("pk")
+    assert update.payload["object"]["name"] == "Seed and plant swap"
+    assert "onerror" not in update.payload["object"]["content"]
