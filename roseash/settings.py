@@ -478,6 +478,8 @@ SIGN_IN_LOCKOUT_SECONDS = int(os.environ.get("ROSEASH_SIGN_IN_LOCKOUT_SECONDS", 
 # How long a sign-up confirmation or password-reset link stays valid.
 PASSWORD_RESET_TIMEOUT = 3 * 86_400
 # Every minute, so a scheduled post goes out within a minute of its time.
+# Daily: recurring events whose rule has no end get the dates that came within a year.
+CELERY_BEAT_SCHEDULE["extend-event-series"] = {"task": "events.extend_series", "schedule": crontab(hour=2, minute=41)}
 CELERY_BEAT_SCHEDULE["publish-due-posts"] = {
     "task": "blog.publish_due_posts",
     "schedule": 60.0,

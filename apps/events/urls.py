@@ -1,8 +1,24 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views, views_widgets
 
 app_name = "events"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="events/home.html"), name="home"),
+    path("", views.upcoming, name="home"),
+    path("month/", views.month, name="month"),
+    path("week/", views.week, name="week"),
+    path("feed.ics", views.feed, name="feed"),
+    path("calendars/<slug:slug>/", views.calendar_page, name="calendar"),
+    path("calendars/<slug:slug>/feed.ics", views.feed, name="calendar_feed"),
+    path("e/<slug:slug>/", views.event_detail, name="event"),
+    path("e/<slug:event_slug>/feed.ics", views.feed, name="event_feed"),
+    path("e/<slug:slug>/book/", views.book, name="book"),
+    path("tickets/", views.my_tickets, name="tickets"),
+    path("bookings/<int:booking_id>/cancel/", views.cancel_booking, name="cancel_booking"),
+    path("check-in/", views.check_in, name="check_in"),
+    path("widgets/", views_widgets.embed_help, name="widgets"),
+    path("widgets/upcoming/", views_widgets.upcoming_widget, name="widget_upcoming"),
+    path("widgets/month/", views_widgets.month_widget, name="widget_month"),
+    path("widgets/embed.js", views_widgets.embed_script, name="widget_script"),
 ]

@@ -256,7 +256,7 @@ class Follow(models.Model):
 
 class Note(models.Model):
     """
-    A Note or Article, ours or a peer's, with sanitized content; the object timelines list.
+    A Note, Article or Event, ours or a peer's, with sanitized content; the object timelines list.
 
     Local objects have ``is_local``; a member's have ``author_member``, a site's ``author_site``,
     and content another app publishes has ``source`` ("app.model:pk", see ``services.publish``).
@@ -266,6 +266,7 @@ class Note(models.Model):
     class Kind(models.TextChoices):
         NOTE = "Note"
         ARTICLE = "Article"
+        EVENT = "Event"
 
     class Visibility(models.TextChoices):
         PUBLIC = "public"
@@ -293,6 +294,11 @@ class Note(models.Model):
         default=list,
         blank=True,
         help_text='Images of an object our apps publish: [{"type": "Image", "mediaType", "url", "name": alt}].',
+    )
+    details = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Fields of its type beyond a note's (an Event's startTime, location...), as publishing cleaned them.",
     )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     in_reply_to = models.URLField(max_length=500, blank=True, db_index=True)

@@ -64,6 +64,8 @@ def as_object(note):
         obj["tag"] = [{"type": "Hashtag", **hashtag} for hashtag in note.hashtags]
     if note.attachments:
         obj["attachment"] = note.attachments
+    if note.details:
+        obj.update(note.details)
     if note.updated:
         obj["updated"] = note.updated.isoformat().replace("+00:00", "Z")
     return obj

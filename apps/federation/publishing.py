@@ -11,6 +11,7 @@ beside peers' posts, and the object goes out to servers that trust us to have cl
 per source, however many publishes of it run at once (``_claim``).
 """
 
+import datetime
 import re
 from typing import Protocol, runtime_checkable
 
@@ -31,7 +32,13 @@ HASHTAG = re.compile(r"#\w+")  # as Mastodon links them: a word after the sign
 MAX_HASHTAG = 100
 MEDIA_TYPE = re.compile(r"image/[a-z0-9.+-]{1,50}")
 MAX_ATTACHMENTS = 4
-FEDERATED_FIELDS = ("kind", "url", "name", "summary", "content", "hashtags", "attachments", "published")
+FEDERATED_FIELDS = ("kind", "url", "name", "summary", "content", "hashtags", "attachments", "details", "published")
+# An Event's own fields, as Mobilizon writes and reads them.
+EVENT_STATUSES = frozenset({"CONFIRMED", "TENTATIVE", "CANCELLED"})
+JOIN_MODES = frozenset({"free", "restricted", "invite", "external"})
+EVENT_COUNTS = ("participantCount", "maximumAttendeeCapacity", "remainingAttendeeCapacity")
+EVENT_FLAGS = ("anonymousParticipationEnabled", "commentsEnabled", "isOnline")
+ADDRESS_FIELDS = ("streetAddress", "postalCode", "addressLocality", "addressRegion", "addressCountry")
 
 
 @runtime_checkable
@@ -49,7 +56,9 @@ class Publishable(Protocol):
         The object's ActivityStreams fields: ``type`` (Note or Article), ``content`` (HTML),
         ``url``, and optionally ``name``, ``summary``, ``published``, ``tag`` (``Hashtag``s) and
         ``attachment`` (``Image``s with ``url``, ``mediaType`` and ``name``). Federation adds ``id``,
-        ``attributedTo`` and the addressing.
+        ``attributedTo`` and the addressing. An ``Event`` adds ``startTime``, ``endTime``
+        (ISO 8601 with offset), ``timezone``, ``location`` (a ``Place`` with a ``PostalAddress``),
+        ``ical:status``, ``joinMode`` and the participant counts, as Mobilizon reads them.
         """
 
 
@@ -101,9 +110,52 @@ def _apply(note, fields):
     note.content = clean_federated_html(fields.get("content") or "")
     note.hashtags = _hashtags(fields.get("tag"))
     note.attachments = _attachments(fields.get("attachment"))
+    note.details = _event_details(fields) if note.kind == Note.Kind.EVENT else {}
     published = fields.get("published")
     if published is not None:
         note.published = published
+
+
+def _event_details(fields):
+    """
+    Return an Event's own fields, cleaned: times that parse as ISO 8601 with an offset, text as
+    text, the known words of ``ical:status`` and ``joinMode``, counts as whole numbers, a ``Place``
+    whose address is a ``PostalAddress`` of text fields. Anything else is left out.
+    """
+    details = {}
+    for name in ("startTime", "endTime"):
+        value = fields.get(name)
+        try:
+            if isinstance(value, str) and datetime.datetime.fromisoformat(value).tzinfo is not None:
+                details[name] = value
+        except ValueError:
+            pass
+    if zone := plain_text(fields.get("timezone"), 64):
+        details["timezone"] = zone
+    if fields.get("ical:status") in EVENT_STATUSES:
+        details["ical:status"] = fields["ical:status"]
+    if fields.get("joinMode") in JOIN_MODES:
+        details["joinMode"] = fields["joinMode"]
+    for name in EVENT_COUNTS:
+        value = fields.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            details[name] = value
+    for name in EVENT_FLAGS:
+        if isinstance(fields.get(name), bool):
+            details[name] = fields[name]
+    place = fields.get("location")
+    if isinstance(place, dict) and place.get("type") == "Place":
+        location = {"type": "Place", "name": plain_text(place.get("name"), 200)}
+        address = place.get("address")
+        if isinstance(address, dict):
+            location["address"] = {"type": "PostalAddress"} | {
+                name: plain_text(address.get(name), 200) for name in ADDRESS_FIELDS if address.get(name)
+            }
+        for name in ("latitude", "longitude"):
+            if isinstance(place.get(name), int | float) and not isinstance(place.get(name), bool):
+                location[name] = place[name]
+        details["location"] = location
+    return details
 
 
 def _hashtags(tags):

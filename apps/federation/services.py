@@ -2,9 +2,10 @@
 Federation's public face: what other apps, the federation site's views and commands call.
 
 Other apps federate their content through ``publish``, ``update`` and ``delete`` of a
-``Publishable`` object, show what the fediverse answered with ``responses_to``, and find a
-member's fediverse id with ``member_actor_url``. The account app announces a member's changed
-profile (``member_profile_changed``: an ``Update``) and a deleted account (``member_removed``: a
+``Publishable`` object, show what the fediverse answered with ``responses_to``, answer peers'
+Join and Leave of it through ``register_participation_handler``, and find a member's fediverse id
+with ``member_actor_url``. The account app announces a member's changed profile
+(``member_profile_changed``: an ``Update``) and a deleted account (``member_removed``: a
 ``Delete``), and exports what federation holds (``member_data``). The public
 endpoints are served from ``local_actor``, ``actor_document``, ``collection``, ``note_document``,
 ``receive_activity``, ``webfinger`` and the NodeInfo and host-meta documents. Peers are looked up
@@ -24,7 +25,7 @@ from django.http.request import split_domain_port
 from apps.core.errors import RoseAshError
 from apps.core.sites import get_site
 
-from . import actor_collections, actors, notes
+from . import actor_collections, actors, notes, participation
 from .actors import LocalActor
 from .hub import member_actor_url
 from .inbound import inbox
@@ -64,6 +65,7 @@ __all__ = [
     "publish",
     "receive_activity",
     "refresh_peer",
+    "register_participation_handler",
     "responses_to",
     "update",
     "webfinger",
@@ -73,6 +75,14 @@ SOFTWARE = {"name": "roseash", "version": "0.1.0"}
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 USER_COUNT_TTL = 3600
 INBOX_MAX_BODY = inbox.MAX_BODY
+
+
+def register_participation_handler(prefix: str, handler: participation.ParticipationHandler) -> None:
+    """
+    Have ``handler`` answer peers' Join and Leave of the objects an app published with sources
+    ``prefix:...`` (the events app's ``"events.event"``); call it from the app's ``ready()``.
+    """
+    participation.register(prefix, handler)
 
 
 def local_actor(site: str, name: str) -> LocalActor:

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 
-from .. import actors, follow_policy, notes
+from .. import actors, follow_policy, notes, participation
 from ..models import Boost, Follow, Like, Note, Notification, PeerActor
-from ..outbound.outbox import send_decision
+from ..outbound.outbox import emit, send_decision
 from ..peers.directory import forget_peer, guarded_fetch, lookup_or_fetch, refresh_peer
 from ..peers.discovery import fetch_object
 from ..vocabulary import ACTOR_TYPES, NOTE_TYPES, addressed, id_of
@@ -118,6 +118,9 @@ def handle_undo(activity, actor_url):
         if follow is not None:
             follow.delete()
             return
+    if kind == "Join":  # some servers leave an event by undoing their Join, as Mobilizon's Leave does
+        handle_leave({"object": obj.get("object")}, actor_url)
+        return
     for model in (Like, Boost):
         if kind in (None, model.activity_type):
             found = model.objects.filter(actor_url=actor_url, activity_id=undone).first()
@@ -272,6 +275,34 @@ def handle_like(activity, actor_url):
     notes.record_reaction(Like, _known_note(activity), actor_url, activity["id"])
 
 
+# --- Join and Leave of our events (Mobilizon's participation) ---
+
+
+def _participation(activity):
+    """Return ``(note, handler)`` for a Join or Leave of one of our published objects an app answers."""
+    note = Note.objects.filter(
+        object_id=id_of(activity.get("object")) or "", is_local=True, deleted__isnull=True
+    ).first()
+    handler = participation.handler_for(note.source) if note is not None and note.source else None
+    if handler is None:
+        raise Ignored("the object is not one of ours that people can join")
+    return note, handler
+
+
+def handle_join(activity, actor_url):
+    """Book the actor a place through the publishing app; answer Accept, or Reject when it is full."""
+    note, handler = _participation(activity)
+    decision = "Accept" if handler.join(note.source, actor_url) else "Reject"
+    join = {"id": activity["id"], "type": "Join", "actor": actor_url, "object": note.object_id}
+    emit(note.author_url, decision, join, to=[actor_url], recipients=[actor_url])
+
+
+def handle_leave(activity, actor_url):
+    note, handler = _participation(activity)
+    if not handler.leave(note.source, actor_url):
+        raise Ignored(f"{actor_url} holds no place on {note.object_id}")
+
+
 # Run before the handler, outside its transaction: the network is slow, locks should not wait on it.
 FETCHERS = {"Announce": fetch_announced, "Update": refetch_updated_actor}
 
@@ -285,4 +316,6 @@ HANDLERS = {
     "Delete": handle_delete,
     "Announce": handle_announce,
     "Like": handle_like,
+    "Join": handle_join,
+    "Leave": handle_leave,
 }
