@@ -51,6 +51,10 @@ class CartLine(models.Model):
         return f"{self.quantity} x {self.kind} {self.ref}"
 
 
+#: The email of an order whose member deleted their account: kept for accounting, mailed never.
+ERASED_EMAIL = "deleted-member@deleted.invalid"
+
+
 class OrderState(models.TextChoices):
     PENDING = "pending", "Pending payment"
     PAID = "paid", "Paid"

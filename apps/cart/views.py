@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -37,6 +39,7 @@ CART_SESSION_KEY = "cart_id"
 ADD_SALT = "cart.add"
 ADD_MAX_AGE = 120  # seconds between the market page's POST and the redirect it answers
 ORDERS_SESSION_KEY = "order_numbers"
+ORDERS_PER_PAGE = 20
 
 
 def member_id(request) -> int | None:
@@ -215,6 +218,13 @@ def pay_order(request, order):
     except RoseAshError as exc:
         messages.error(request, exc.message)
         return redirect(order.get_absolute_url())
+
+
+@login_required
+def order_list(request):
+    """A member's orders, newest first, a page at a time: the same queries for one order or a thousand."""
+    page = Paginator(services.orders_for_member(request.user), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cart/orders.html", {"page": page})
 
 
 def order_detail(request, number):
