@@ -33,7 +33,7 @@ class CheckoutForm(forms.Form):
     saved_address = forms.TypedChoiceField(
         label="Send to", required=False, coerce=int, empty_value=None, widget=forms.RadioSelect
     )
-    name = forms.CharField(label="Name", max_length=120, required=False)
+    name = forms.CharField(label="Name", max_length=150, required=False)
     line1 = forms.CharField(label="Address", max_length=200, required=False)
     line2 = forms.CharField(label="Address (more)", max_length=200, required=False)
     postcode = forms.CharField(label="Postcode", max_length=20, required=False)

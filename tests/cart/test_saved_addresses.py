@@ -211,3 +211,11 @@ def test_nothing_to_ship_asks_no_address(alice_cart, member, tickets):
     assert alice_cart.post("/checkout/", {"email": member.email, "save_address": "on"}).status_code == 302
     assert not Order.objects.get().ships
     assert len(account.saved_addresses(member)) == 1
+
+
+def test_a_saved_address_with_the_longest_name_the_account_allows_ships(alice_cart, member, honey):
+    long_name = "Alice " + "A" * 144  # 150 characters: the account's limit
+    account.remember_address(member, **{**HOME, "name": long_name})
+    add(alice_cart, honey, 1)
+    assert alice_cart.post("/checkout/", {"email": member.email, "saved_address": "0"}).status_code == 302
+    assert Order.objects.get().ship_name == long_name
