@@ -22,11 +22,18 @@ ADDRESS_FIELDS = ("name", "line1", "line2", "postcode", "city", "country", "phon
 
 
 class CheckoutForm(forms.Form):
-    """Contact email always; a delivery address when something ships (``ships``)."""
+    """
+    Contact email always; a delivery address when something ships (``ships``).
+
+    A member picks one of their saved addresses (``saved``, the default preselected) or types a
+    new one, which they may ask to keep in their account (``can_save``); a visitor types one.
+    """
 
     email = forms.EmailField(label="Email", help_text="Where we send the confirmation.")
-    saved_address = forms.TypedChoiceField(label="A saved address", required=False, coerce=int, empty_value=None)
-    name = forms.CharField(label="Name", max_length=120, required=False)
+    saved_address = forms.TypedChoiceField(
+        label="Send to", required=False, coerce=int, empty_value=None, widget=forms.RadioSelect
+    )
+    name = forms.CharField(label="Name", max_length=150, required=False)
     line1 = forms.CharField(label="Address", max_length=200, required=False)
     line2 = forms.CharField(label="Address (more)", max_length=200, required=False)
     postcode = forms.CharField(label="Postcode", max_length=20, required=False)
@@ -35,20 +42,24 @@ class CheckoutForm(forms.Form):
         label="Country code", max_length=2, min_length=2, required=False, help_text="Two letters, such as FR."
     )
     phone = forms.CharField(label="Phone", max_length=40, required=False, help_text="For the courier, if you like.")
+    save_address = forms.BooleanField(label="Save this address to my account", required=False)
 
-    def __init__(self, *args, ships: bool, saved: list[Delivery], **kwargs):
+    def __init__(self, *args, ships: bool, saved: list[Delivery], can_save: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.ships = ships
         self.saved = saved
-        if saved:
-            self.fields["saved_address"].choices = [("", "A new address")] + [
-                (index, f"{address.name}, {address.line1}, {address.city}") for index, address in enumerate(saved)
-            ]
+        if saved and ships:
+            self.fields["saved_address"].choices = [
+                (index, address_label(address)) for index, address in enumerate(saved)
+            ] + [("", "A new address (below)")]
+            self.initial.setdefault("saved_address", 0 if saved[0].is_default else "")
         else:
             del self.fields["saved_address"]
         if not ships:
             for name in ADDRESS_FIELDS:
                 del self.fields[name]
+        if not (ships and can_save):
+            del self.fields["save_address"]
 
     def clean_country(self):
         return self.cleaned_data.get("country", "").upper()
@@ -60,6 +71,13 @@ class CheckoutForm(forms.Form):
         if data.get("saved_address") is not None:
             if not 0 <= data["saved_address"] < len(self.saved):
                 self.add_error("saved_address", "Choose one of your addresses.")
+            elif any(data.get(name) for name in ADDRESS_FIELDS):
+                # Sending the parcel somewhere the buyer did not mean is worse than asking again.
+                self.add_error(
+                    "saved_address",
+                    "You chose a saved address and also typed one: choose \u201cA new address\u201d to send it "
+                    "to the one you typed, or clear it.",
+                )
             return data
         for name in ("name", "line1", "postcode", "city", "country"):
             if not data.get(name):
@@ -72,6 +90,17 @@ class CheckoutForm(forms.Form):
         if self.cleaned_data.get("saved_address") is not None:
             return self.saved[self.cleaned_data["saved_address"]]
         return Delivery(**{name: self.cleaned_data[name] for name in ADDRESS_FIELDS})
+
+    def address_to_save(self) -> Delivery | None:
+        """Return the new address the member asked to keep in their account, if they did."""
+        wanted = "save_address" in self.fields and self.cleaned_data.get("save_address")
+        return self.delivery() if wanted and self.cleaned_data.get("saved_address") is None else None
+
+
+def address_label(address: Delivery) -> str:
+    place = ", ".join(part for part in (address.name, address.line1, address.line2) if part)
+    label = f"{place}, {address.postcode} {address.city}, {address.country}"
+    return label + " (default)" if address.is_default else label
 
 
 class SalesRangeForm(forms.Form):

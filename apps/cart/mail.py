@@ -12,7 +12,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from .models import Order
+from .models import ERASED_EMAIL, Order
 
 __all__ = ["send_after_commit", "send_order_email"]
 
@@ -37,6 +37,8 @@ def send_order_email(order_id: int, event: str) -> bool:
     order = Order.objects.filter(pk=order_id).prefetch_related("lines").first()
     if order is None or event not in SUBJECTS:
         logger.warning("No email for order %s and event %r", order_id, event)
+        return False
+    if order.email == ERASED_EMAIL:  # the buyer deleted their account: nobody to tell
         return False
     context = {"order": order, "event": event, "lines": list(order.lines.all())}
     message = EmailMultiAlternatives(

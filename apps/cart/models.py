@@ -51,6 +51,10 @@ class CartLine(models.Model):
         return f"{self.quantity} x {self.kind} {self.ref}"
 
 
+#: The email of an order whose member deleted their account: kept for accounting, mailed never.
+ERASED_EMAIL = "deleted-member@deleted.invalid"
+
+
 class OrderState(models.TextChoices):
     PENDING = "pending", "Pending payment"
     PAID = "paid", "Paid"
@@ -74,7 +78,7 @@ class Order(models.Model):
     refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     # The delivery address, frozen: blank when nothing ships.
     ships = models.BooleanField(default=False)
-    ship_name = models.CharField("name", max_length=120, blank=True)
+    ship_name = models.CharField("name", max_length=150, blank=True)  # as long as a saved address's
     ship_line1 = models.CharField("address", max_length=200, blank=True)
     ship_line2 = models.CharField("address (more)", max_length=200, blank=True)
     ship_postcode = models.CharField("postcode", max_length=20, blank=True)

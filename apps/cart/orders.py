@@ -12,7 +12,7 @@ transition (django-fsm-2 refuses illegal moves), saves and writes an ``OrderEven
 
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from apps.account import services as account
 from apps.core.errors import RoseAshError
 
 from . import mail
@@ -40,6 +41,7 @@ __all__ = [
     "orders_for_member",
     "place_order",
     "release_stock",
+    "remember_delivery",
     "saved_addresses_for",
 ]
 
@@ -53,7 +55,12 @@ BUSY_SQLSTATES = {"55P03", "40P01"}
 
 @dataclass(frozen=True)
 class Delivery:
-    """Where goods go: frozen on the order as given."""
+    """
+    Where goods go: frozen on the order as given.
+
+    ``is_default`` marks a member's default saved address, which checkout preselects; it says
+    nothing about the order and is not stored on it.
+    """
 
     name: str
     line1: str
@@ -62,9 +69,13 @@ class Delivery:
     country: str
     line2: str = ""
     phone: str = ""
+    is_default: bool = field(default=False, compare=False)
+
+    def address_fields(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "is_default"}
 
     def as_order_fields(self) -> dict:
-        return {f"ship_{name}": value for name, value in vars(self).items()}
+        return {f"ship_{name}": value for name, value in self.address_fields().items()}
 
 
 def new_order_number(now=None) -> str:
@@ -292,11 +303,32 @@ def fulfil_order(order_id: int, *, actor: str = "") -> Order:
 
 def saved_addresses_for(member) -> list[Delivery]:
     """
-    Return the delivery addresses checkout offers a member: none yet.
-
-    Integration point: the account app is adding ``apps.account.services.saved_addresses(member)``
-    (``Address`` with name, line1, line2, postcode, city, country, phone); once merged, return
-    ``[Delivery(name=a.name, line1=a.line1, ...) for a in account_services.saved_addresses(member)]``
-    here. Checkout already offers whatever this returns.
+    Return the addresses a member keeps in their account as deliveries checkout can offer, the
+    default first (marked ``is_default``); none for a visitor.
     """
-    return []
+    if member is None or not member.is_authenticated:
+        return []
+    return [
+        Delivery(
+            name=address.name,
+            line1=address.line1,
+            line2=address.line2,
+            postcode=address.postcode,
+            city=address.city,
+            country=address.country,
+            phone=address.phone,
+            is_default=address.is_default,
+        )
+        for address in account.saved_addresses(member)
+    ]
+
+
+def remember_delivery(member, delivery: Delivery) -> None:
+    """
+    Keep ``delivery`` among the member's saved addresses, as they asked at checkout.
+
+    Called once the order is placed and committed, never inside checkout's locking transaction:
+    the account's own rules (a known country code) may refuse an address the order took, and
+    the order must not depend on that. Raise ``RoseAshError`` (``address_invalid``) then.
+    """
+    account.remember_address(member, **delivery.address_fields())

@@ -26,6 +26,7 @@ from .orders import (
     order_for_buyer,
     orders_for_member,
     place_order,
+    remember_delivery,
     saved_addresses_for,
 )
 from .payments import (
@@ -68,6 +69,7 @@ __all__ = [
     "refund_order",
     "register_purchasable",
     "registered_kinds",
+    "remember_delivery",
     "remove_line",
     "saved_addresses_for",
     "settle_test_payment",

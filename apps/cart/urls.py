@@ -11,6 +11,7 @@ urlpatterns = [
     path("lines/<int:line_id>/", views.change, name="change"),
     path("lines/<int:line_id>/remove/", views.remove, name="remove"),
     path("checkout/", views.checkout, name="checkout"),
+    path("orders/", views.order_list, name="orders"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/pay/", views.pay, name="pay"),
     path("payments/<str:reference>/return/", views.payment_return, name="payment_return"),

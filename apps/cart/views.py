@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -37,6 +39,7 @@ CART_SESSION_KEY = "cart_id"
 ADD_SALT = "cart.add"
 ADD_MAX_AGE = 120  # seconds between the market page's POST and the redirect it answers
 ORDERS_SESSION_KEY = "order_numbers"
+ORDERS_PER_PAGE = 20
 
 
 def member_id(request) -> int | None:
@@ -161,9 +164,10 @@ def checkout(request):
     if not view.items:
         messages.info(request, "Your cart is empty.")
         return redirect("cart:home")
-    saved = services.saved_addresses_for(request.user) if request.user.is_authenticated else []
-    initial = {"email": request.user.email} if request.user.is_authenticated else {}
-    form = CheckoutForm(request.POST or None, ships=view.ships, saved=saved, initial=initial)
+    is_member = request.user.is_authenticated
+    saved = services.saved_addresses_for(request.user) if is_member else []
+    initial = {"email": request.user.email} if is_member else {}
+    form = CheckoutForm(request.POST or None, ships=view.ships, saved=saved, can_save=is_member, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -183,8 +187,23 @@ def checkout(request):
             if order.member_id is None:
                 request.session[ORDERS_SESSION_KEY] = [*request.session.get(ORDERS_SESSION_KEY, [])[-19:], order.number]
             cart_changed(request)
+            keep_address(request, form.address_to_save())
             return pay_order(request, order)
     return render(request, "cart/checkout.html", {"view": view, "form": form}, status=status)
+
+
+def keep_address(request, delivery):
+    """Save the new address to the member's account as they asked, now the order is placed and committed."""
+    if delivery is None:
+        return
+    try:
+        services.remember_delivery(request.user, delivery)
+    except RoseAshError as exc:
+        messages.warning(
+            request, f"Your order is placed, but the address could not be saved to your account: {exc.message}"
+        )
+    else:
+        messages.success(request, "The address is saved to your account for next time.")
 
 
 def buyer_order(request, number):
@@ -199,6 +218,13 @@ def pay_order(request, order):
     except RoseAshError as exc:
         messages.error(request, exc.message)
         return redirect(order.get_absolute_url())
+
+
+@login_required
+def order_list(request):
+    """A member's orders, newest first, a page at a time: the same queries for one order or a thousand."""
+    page = Paginator(services.orders_for_member(request.user), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cart/orders.html", {"page": page})
 
 
 def order_detail(request, number):

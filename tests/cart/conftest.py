@@ -1,9 +1,11 @@
 """Named fixtures of the cart's tests: market variants to sell, clients on the cart and market hosts."""
 
+import threading
 from decimal import Decimal
 
 import pytest
 
+from apps.cart import purchasables
 from apps.cart import services as cart
 from apps.core.sites import get_site
 from apps.market import services as market
@@ -73,3 +75,46 @@ def place(variant, quantity=1, *, member_id=None, email="buyer@example.org"):
 
 
 TWELVE = Decimal("12.00")
+
+
+class Tickets:
+    """A second kind of purchasable that counts how often it is fulfilled (as events' tickets will be)."""
+
+    kind = "test.ticket"
+
+    def __init__(self):
+        self.fulfilled = []
+        self.lock = threading.Lock()
+
+    def offers(self, refs):
+        return {
+            ref: cart.Offer(
+                kind=self.kind,
+                ref=ref,
+                title=f"Ticket {ref}",
+                unit_price=Decimal("5.00"),
+                vat_rate=Decimal("10"),
+                currency="EUR",
+                available=None,
+                ships=False,
+            )
+            for ref in refs
+        }
+
+    def reserve(self, quantities, order_reference):
+        pass
+
+    def release(self, quantities, order_reference):
+        pass
+
+    def fulfil(self, quantities, order_reference, buyer_email, member_id):
+        with self.lock:
+            self.fulfilled.append((order_reference, dict(quantities)))
+
+
+@pytest.fixture
+def tickets():
+    provider = Tickets()
+    cart.register_purchasable(provider)
+    yield provider
+    purchasables._providers.pop(provider.kind, None)

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from apps.cart import payments, purchasables, sumup
+from apps.cart import payments, sumup
 from apps.cart import services as cart
 from apps.cart.checks import check_sumup
 from apps.cart.models import Order, OrderEvent, OrderState, Payment, PaymentStatus
@@ -24,49 +24,6 @@ from apps.market.models import Variant
 
 from .conftest import ADDRESS, add
 from .sumup_server import KEY, MERCHANT, FakeSumUp
-
-
-class Tickets:
-    """A second kind of purchasable that counts how often it is fulfilled (as events' tickets will be)."""
-
-    kind = "test.ticket"
-
-    def __init__(self):
-        self.fulfilled = []
-        self.lock = threading.Lock()
-
-    def offers(self, refs):
-        return {
-            ref: cart.Offer(
-                kind=self.kind,
-                ref=ref,
-                title=f"Ticket {ref}",
-                unit_price=Decimal("5.00"),
-                vat_rate=Decimal("10"),
-                currency="EUR",
-                available=None,
-                ships=False,
-            )
-            for ref in refs
-        }
-
-    def reserve(self, quantities, order_reference):
-        pass
-
-    def release(self, quantities, order_reference):
-        pass
-
-    def fulfil(self, quantities, order_reference, buyer_email, member_id):
-        with self.lock:
-            self.fulfilled.append((order_reference, dict(quantities)))
-
-
-@pytest.fixture
-def tickets():
-    provider = Tickets()
-    cart.register_purchasable(provider)
-    yield provider
-    purchasables._providers.pop(provider.kind, None)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.account import services as account
 from apps.cart.models import Order, OrderState
 from apps.core.sites import get_site
 from apps.market import services as market
@@ -85,3 +86,43 @@ def test_a_members_mini_cart_shows_on_the_blog(page, products, member):
 
     assert page.locator("header .mini-cart .badge").inner_text() == "2"
     assert "18.00 EUR" in page.locator("header .mini-cart").inner_text()
+
+
+def test_a_member_checks_out_to_their_default_address_saves_a_new_one_and_sees_orders_on_the_dashboard(
+    page, products, member
+):
+    account.remember_address(
+        member, name="Alice Doe", line1="1 Orchard Lane", postcode="75001", city="Paris", country="FR"
+    )
+    cart = get_site("cart").origin
+    sign_in_as_alice(page, cart)
+
+    add_from_the_market(page, products[0])
+    page.get_by_role("link", name="Check out").click()
+    page.wait_for_url(f"{cart}/checkout/")
+    assert page.get_by_label("Alice Doe, 1 Orchard Lane, 75001 Paris, FR (default)").is_checked()
+    page.get_by_role("button", name="Place order and pay 12.00 EUR").click()
+    page.wait_for_url(f"{cart}/payments/**/test/")
+    page.get_by_role("button", name="Approve test payment").click()
+    first = Order.objects.get()
+    assert (first.member_id, first.ship_line1) == (member.pk, "1 Orchard Lane")
+
+    add_from_the_market(page, products[1])
+    page.get_by_role("link", name="Check out").click()
+    page.get_by_label("A new address (below)").check()
+    for field, value in [("name", "Alice Doe"), ("line1", "3 New Road"), ("postcode", "1000"), ("city", "Brussels")]:
+        page.locator(f"#id_{field}").fill(value)
+    page.locator("#id_country").fill("be")
+    page.get_by_label("Save this address to my account").check()
+    page.get_by_role("button", name="Place order and pay 6.00 EUR").click()
+    page.wait_for_url(f"{cart}/payments/**/test/")
+    assert "The address is saved to your account for next time." in page.locator(".messages").inner_text()
+
+    page.goto(f"{get_site('account').origin}/")
+    orders = page.locator("#section-orders")
+    assert orders.locator("article").count() == 2
+    assert "Paid" in orders.locator(f"#order-{first.number}").inner_text()
+    assert "3 New Road" in page.locator("#section-addresses").inner_text()
+    orders.get_by_role("link", name=f"Order {first.number}").click()
+    page.wait_for_url(f"{cart}/orders/{first.number}/")
+    assert page.locator("#order-state").inner_text() == "Paid"
