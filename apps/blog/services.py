@@ -361,7 +361,7 @@ def post_for_preview(token: str) -> Post:
 def fediverse_responses(post: Post) -> federation.Responses | None:
     """
     Return the fediverse's replies (as comments), likes and boosts of a published post, or None for
-    a page or a post never federated. Visitors' kept pages show new ones within ``page_cache.KEEP_FOR``.
+    a page or a post never federated. Visitors' kept pages show new ones within a minute (``page_cache``).
     """
     if post.is_page or not post.is_live:
         return None

@@ -152,10 +152,26 @@ def render_fragment(name, context):
     return html
 
 
+# Moves whenever a fragment every visitor sees is forgotten (the menu): pages kept for visitors
+# (``page_cache``) were built around the old one and are served no more.
+SHARED_EDITION_KEY = "fragments:shared-edition"
+
+
 def forget_fragment(name, values):
     """Drop the cached HTML of ``name`` for these vary values, when a change must show at once."""
     frag = get_fragment(name)
     cache.delete(cache_key(frag, {key: values.get(key, "") for key in frag.vary}))
+    if not _personal_keys.intersection(frag.vary):
+        _new_shared_edition()
+
+
+def _new_shared_edition():
+    if cache.add(SHARED_EDITION_KEY, 2, None):
+        return
+    try:
+        cache.incr(SHARED_EDITION_KEY)
+    except ValueError:  # evicted between the two calls
+        cache.add(SHARED_EDITION_KEY, 2, None)
 
 
 def context_from_request(name, request):

@@ -4,7 +4,7 @@ price and link, through federation's ``publish``.
 
 A product is assembled over several writes (the product, then its variants and photos, in the
 admin's inlines or an import), so it is federated once they are all committed: each write asks
-for ``product_changed``, which queues ``federate_product`` on commit. Queued twice, the second
+for ``changes.product_changed``, which queues ``federate_product`` on commit. Queued twice, the second
 sends nothing unless something followers see changed (federation sends no empty Update). A
 product on sale goes out as a Create, an edit as an Update; hidden, or with nothing to sell, it is
 withdrawn with a Delete, and shown again it is announced again.
@@ -13,7 +13,6 @@ withdrawn with a Delete, and shown again it is announced again.
 import mimetypes
 
 from celery import shared_task
-from django.db import transaction
 from django.utils.html import escape
 from django.utils.text import Truncator
 
@@ -22,7 +21,7 @@ from apps.federation import services as federation
 
 from .models import Product
 
-__all__ = ["ProductNote", "federate_product", "product_changed"]
+__all__ = ["ProductNote", "federate_product"]
 
 DESCRIPTION_WORDS = 60
 
@@ -63,11 +62,6 @@ def _attachment(image):
         picture_url = get_site("market").origin + picture_url
     media_type = mimetypes.guess_type(image.image.name)[0] or "image/jpeg"
     return {"type": "Image", "mediaType": media_type, "url": picture_url, "name": image.alt or image.product.name}
-
-
-def product_changed(product_id: int) -> None:
-    """Federate the product as it will be once the current transaction commits."""
-    transaction.on_commit(lambda: federate_product.delay(product_id))
 
 
 @shared_task(name="market.federate_product")

@@ -15,7 +15,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 
-from . import services
+from . import page_cache, services
 from .filters import ProductFilter
 from .serializers import ProducerSerializer, ProductSerializer
 
@@ -50,6 +50,7 @@ class NamedSearchFilter(SearchFilter):
 
 
 @described(ProductSerializer)
+@method_decorator(page_cache.for_visitors, name="dispatch")
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     """Active products with their producer, category, variants (prices net and with VAT) and photos."""
 
@@ -62,6 +63,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @described(ProducerSerializer)
+@method_decorator(page_cache.for_visitors, name="dispatch")
 class ProducerViewSet(viewsets.ReadOnlyModelViewSet):
     """The market's producers; search their name, story and location with ``?search=``."""
 

@@ -25,7 +25,7 @@ from django.utils.text import slugify
 from apps.core.errors import RoseAshError
 
 from . import pricing, scraping
-from .announcing import product_changed
+from .changes import product_changed
 from .images import MAX_BYTES, thumbnail, validate_picture
 from .markup_reading import MarkupMissing, ScrapedProduct, read_product
 from .models import Category, PriceChange, Producer, Product, ProductImage, Variant

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from apps.cart import services as cart
 from apps.core.errors import RoseAshError
 
-from . import pricing
+from . import page_cache, pricing
 from .models import Variant
 
 __all__ = ["KIND", "VariantProvider"]
@@ -68,6 +68,7 @@ class VariantProvider:
                 raise RoseAshError("sold_out", f"{variant}: {left}. Lower the quantity and try again.", status=409)
             variant.stock -= quantity
             variant.save(update_fields=["stock"])
+        page_cache.changed()  # the stock badges visitors see
 
     def release(self, quantities: Mapping[str, int], order_reference: str) -> None:
         """Put back what ``reserve`` took; a variant deleted meanwhile has nothing to put back into."""
@@ -77,6 +78,7 @@ class VariantProvider:
             if variant is not None and variant.stock is not None:
                 variant.stock += quantity
                 variant.save(update_fields=["stock"])
+        page_cache.changed()
 
     def fulfil(
         self, quantities: Mapping[str, int], order_reference: str, buyer_email: str, member_id: int | None

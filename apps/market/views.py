@@ -3,13 +3,14 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from . import services
+from . import page_cache, services
 from .filters import ProductFilter
 from .markup import json_ld, product_json_ld
 
 PER_PAGE = 24
 
 
+@page_cache.for_visitors
 def home(request):
     return render(
         request,
@@ -18,6 +19,7 @@ def home(request):
     )
 
 
+@page_cache.for_visitors
 def product_list(request):
     """Filter, sort, search and paginate the active products: the same queries for 3 products or 10,000."""
     filterset = ProductFilter(request.GET, queryset=services.listed_products())
@@ -34,6 +36,7 @@ def product_list(request):
     )
 
 
+@page_cache.for_visitors
 def product_detail(request, slug):
     product = services.get_product(slug)
     chosen = services.pick_variant(product, request.GET.get("variant", ""))
@@ -53,6 +56,7 @@ def product_detail(request, slug):
     )
 
 
+@page_cache.for_visitors
 def producer_detail(request, slug):
     producer = services.get_producer(slug)
     products = services.listed_products().filter(producer=producer).order_by("name", "id")
