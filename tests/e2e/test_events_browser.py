@@ -1,4 +1,7 @@
-"""The events site in Chromium: a member books a free place and sees the ticket's QR code; staff check it in."""
+"""
+The events site in Chromium: a member books a free place and sees the ticket's QR code, on the events
+site and on their account dashboard; staff check it in.
+"""
 
 import datetime
 
@@ -52,6 +55,17 @@ def test_a_member_books_a_free_ticket_sees_its_qr_code_and_staff_check_it_in(pag
     assert card.locator(".ticket__code").inner_text() == ticket.code
     assert card.locator(".ticket__qr svg").is_visible()
     assert "Seed swap" in card.inner_text()
+
+    # The account dashboard shows the same ticket (the events' "Tickets" section); SSO signs her in there.
+    account = get_site("account").origin
+    page.goto(f"{account}/")
+    assert page.locator("header .member__name").inner_text() == "alice"
+    on_dashboard = page.locator(".ticket", has_text=ticket.code)
+    assert on_dashboard.locator(".ticket__code").inner_text() == ticket.code
+    assert on_dashboard.locator(".ticket__qr svg").is_visible()
+    assert "Seed swap" in on_dashboard.inner_text()
+    assert on_dashboard.get_by_role("button", name="Send me this ticket by email").is_visible()
+    assert page.locator("table.bookings").get_by_role("button", name="Cancel").is_visible()
 
     staff = page.context.browser.new_context().new_page()
     staff.on(
