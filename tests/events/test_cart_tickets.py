@@ -1,5 +1,6 @@
 """Paid tickets bought through the real cart: the event page's form, the order, payment, expiry and refunds."""
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from apps.core.sites import get_site
 from apps.events import services
 from apps.events.models import Booking, Entry, Ticket
 from apps.events.purchasables import KIND, ref_of
+from tests.workers import celery_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +182,21 @@ def test_a_refused_cancel_refunds_nothing(
     assert Order.objects.get(pk=order.pk).refunded_amount == Decimal("0.00")
     assert Booking.objects.get().status == Booking.Status.CONFIRMED
     assert Ticket.objects.filter(valid=True).count() == 1
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_refunds_the_cancelled_ticket_after_the_cancel_commits(concert, member, settings):
+    settings.SUMUP_API_KEY = ""  # the test payment: the worker has no key either
+    order = buy(concert, 2, member=member)
+    booking = Booking.objects.get()
+
+    with celery_worker(queues=("default",)):
+        services.cancel_booking(member, booking.pk)  # commits, then queues cart.refund_item
+        deadline = time.monotonic() + 60
+        while Order.objects.get(pk=order.pk).refunded_amount == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    order.refresh_from_db()
+    assert (order.state, order.refunded_amount) == (OrderState.REFUNDED, Decimal("25.00"))
+    assert left(concert) == 4
