@@ -490,13 +490,16 @@ def email_ticket(member, code: str) -> Ticket:
     if not member.email:
         raise RoseAshError("no_email", "Your account has no email address to send the ticket to.", status=409)
     hourly = f"events:ticket-mails:{member.pk}"
-    cache.add(hourly, 0, timeout=3600)
-    if cache.incr(hourly) > TICKET_MAILS_PER_HOUR:
+    if cache.get(hourly, 0) >= TICKET_MAILS_PER_HOUR:
         raise RoseAshError("too_many_mails", "You asked for many tickets by email: try again in an hour.", status=429)
     if not cache.add(f"events:ticket-mail:{ticket.pk}", 1, timeout=TICKET_MAIL_PAUSE):
         raise RoseAshError(
             "mailed_recently", "This ticket was sent to you a few minutes ago: look in your mailbox.", status=429
         )
+    try:
+        cache.incr(hourly)  # keeps the hour the first mail started
+    except ValueError:
+        cache.set(hourly, 1, timeout=3600)
     context = {"ticket": ticket, "entry": ticket.booking.entry, "event": ticket.booking.entry.event}
     context["qr"] = ticket_qr_svg(ticket)
     account.queue_mail(

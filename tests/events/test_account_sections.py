@@ -157,3 +157,21 @@ def test_deleting_the_account_frees_coming_free_places_and_detaches_the_rest(mem
     assert (old.status, old.member_id, old.email) == (Booking.Status.CONFIRMED, None, "")  # kept for the counts
     assert Booking.objects.get(pk=theirs.pk).member == bob
     assert services.availability(coming)[0].remaining == 2  # the member's two places are free again
+
+
+def test_a_member_has_only_so_many_tickets_mailed_an_hour(
+    dashboard, member, make_event, mailing, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "TICKET_MAILS_PER_HOUR", 2)
+    codes = []
+    for number in range(3):
+        event = make_event(f"Talk {number}")
+        booking = services.book_free(member, event.first_entry.pk, event.first_ticket_type.pk, 1)
+        codes.append(booking.tickets.get().code)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for code in codes[:2]:
+            dashboard.post(f"/events/tickets/{code}/email/")
+        refused = dashboard.post(f"/events/tickets/{codes[2]}/email/", follow=True)
+    assert "try again in an hour" in refused.text
+    assert len(mail.outbox) == 2
