@@ -505,8 +505,8 @@ def email_ticket(member, code: str) -> Ticket:
     account.queue_mail(
         [member.email],
         f"Your ticket: {ticket.booking.entry.event.title}",
-        render_to_string("events/mail/ticket.txt", context),
-        html=render_to_string("events/mail/ticket.html", context),
+        render_to_string("events/email/ticket.txt", context),
+        html=render_to_string("events/email/ticket.html", context),
     )
     return ticket
 
