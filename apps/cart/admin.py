@@ -18,7 +18,7 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    fields = ["title", "seller", "quantity", "unit_price", "vat_rate", "line_total"]
+    fields = ["title", "seller", "quantity", "unit_price", "vat_rate", "line_total", "refunded_quantity"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -147,6 +147,9 @@ class OrderLine(models.Model):
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
     ships = models.BooleanField(default=False)
+    refunded_quantity = models.PositiveIntegerField(
+        default=0, help_text="How many of this line were refunded one by one (a cancelled ticket)."
+    )
 
     class Meta:
         ordering = ["id"]

@@ -22,7 +22,7 @@ from apps.core.errors import RoseAshError
 from apps.core.sites import site_url
 
 from . import sumup
-from .models import Order, OrderEvent, OrderState, Payment, PaymentStatus, Refund
+from .models import Order, OrderEvent, OrderLine, OrderState, Payment, PaymentStatus, Refund
 from .orders import fulfil_providers, lock_order, move, order_for_buyer, release_stock
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "payment_for_buyer",
     "recheck_payments",
     "refund_order",
+    "refund_order_item",
     "settle_test_payment",
     "start_payment",
     "sumup_enabled",
@@ -291,7 +292,33 @@ def refund_order(order_id: int, amount: Decimal | None = None, *, actor: str = "
         return _refund(order_id, amount, actor)
 
 
-def _refund(order_id: int, amount: Decimal | None, actor: str) -> Order:
+def refund_order_item(number: str, kind: str, ref: str, quantity: int, *, actor: str = "") -> Order:
+    """
+    Refund ``quantity`` of one line of a paid order (a cancelled ticket): that many times the
+    line's unit price, through SumUp or the test payment, and record it against the line.
+
+    The line keeps count of what was refunded of it, checked again under the order's lock, so
+    the same item is never refunded twice over; an order already refunded in part is refunded
+    at most what is left of it.
+    """
+    order = Order.objects.filter(number=number).first()
+    line = None if order is None else order.lines.filter(kind=kind, ref=ref).first()
+    if line is None:
+        raise RoseAshError("item_unknown", f"Order {number} has no item {kind} {ref}.", status=404)
+    with one_refund_at_a_time(order.pk):
+        if quantity < 1 or quantity > line.quantity - line.refunded_quantity:
+            raise RoseAshError(
+                "refund_invalid",
+                f"Order {number} has {line.quantity - line.refunded_quantity} of {line.title} left to refund.",
+                status=409,
+            )
+        amount = min((line.unit_price * quantity).quantize(Decimal("0.01")), order.refundable)
+        return _refund(order.pk, amount, actor, line_id=line.pk, quantity=quantity)
+
+
+def _refund(
+    order_id: int, amount: Decimal | None, actor: str, *, line_id: int | None = None, quantity: int = 0
+) -> Order:
     order = Order.objects.get(pk=order_id)
     if order.state not in (OrderState.PAID, OrderState.FULFILLED, OrderState.REFUNDED):
         raise RoseAshError("transition_refused", f"Order {order.number} is not paid: nothing to refund.", status=409)
@@ -308,9 +335,17 @@ def _refund(order_id: int, amount: Decimal | None, actor: str) -> Order:
         order = lock_order(order_id)
         if amount > order.refundable:
             raise RoseAshError("refund_invalid", "Refunded meanwhile by someone else.", status=409)
+        note = f"Refunded {amount} {order.currency}."
+        if line_id is not None:
+            line = OrderLine.objects.select_for_update().get(pk=line_id)
+            if quantity > line.quantity - line.refunded_quantity:
+                raise RoseAshError("refund_invalid", "Refunded meanwhile by someone else.", status=409)
+            line.refunded_quantity += quantity
+            line.save(update_fields=["refunded_quantity"])
+            note = f"Refunded {amount} {order.currency}: {quantity} of {line.title}."
         order.refunded_amount += amount
         Refund.objects.create(order=order, payment=payment, amount=amount, actor=actor[:150])
-        move(order, "refund", actor=actor, note=f"Refunded {amount} {order.currency}.")
+        move(order, "refund", actor=actor, note=note[:500])
     return order
 
 

@@ -35,6 +35,7 @@ from .payments import (
     payment_for_buyer,
     recheck_payments,
     refund_order,
+    refund_order_item,
     settle_test_payment,
     start_payment,
     sumup_enabled,
@@ -42,6 +43,7 @@ from .payments import (
     sync_payment,
 )
 from .purchasables import Offer, PurchasableProvider, provider_for, register_purchasable, registered_kinds
+from .refunds import refund_item_after_commit
 
 __all__ = [
     "MAX_QUANTITY",
@@ -66,7 +68,9 @@ __all__ = [
     "place_order",
     "provider_for",
     "recheck_payments",
+    "refund_item_after_commit",
     "refund_order",
+    "refund_order_item",
     "register_purchasable",
     "registered_kinds",
     "remember_delivery",

@@ -4,9 +4,10 @@ from celery import shared_task
 
 from . import services
 from .mail import send_order_email
+from .refunds import refund_item
 from .sumup import SumUpError
 
-__all__ = ["expire_orders", "send_order_email"]
+__all__ = ["expire_orders", "refund_item", "send_order_email"]
 
 logger = logging.getLogger(__name__)
 

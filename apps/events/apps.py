@@ -7,12 +7,29 @@ class EventsConfig(AppConfig):
     verbose_name = "Events"
 
     def ready(self):
+        from apps.account import services as account
         from apps.cart import services as cart
         from apps.federation import services as federation
 
-        from . import fragments  # noqa: F401  (registers the events.upcoming and events.month fragments)
+        from . import (
+            fragments,  # noqa: F401  (registers the events.upcoming and events.month fragments)
+            members,
+            services,
+        )
         from .federating import SOURCE_PREFIX, EventParticipation
-        from .purchasables import TicketProvider
+        from .purchasables import TicketProvider, refund_ticket
 
         cart.register_purchasable(TicketProvider())
+        # A cancelled paid booking is refunded through its order, once the cancel has committed.
+        services.register_refund_handler(refund_ticket)
         federation.register_participation_handler(SOURCE_PREFIX, EventParticipation())
+        # The account site shows a member's tickets and bookings, and handles them in their data.
+        account.register_dashboard_section(
+            account.DashboardSection(key="tickets", title="Tickets", render=members.render_tickets_section, order=20)
+        )
+        account.register_dashboard_section(
+            account.DashboardSection(key="bookings", title="Bookings", render=members.render_bookings_section, order=30)
+        )
+        account.register_member_data(
+            account.MemberDataProvider(name="events", export=members.export_events, erase=members.erase_member)
+        )

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Mapping
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.cart.services import Offer
+from apps.cart.services import Offer, refund_item_after_commit
 from apps.core.errors import RoseAshError
 
 from . import places
 from .models import Booking, Entry, TicketType
 
-__all__ = ["KIND", "TicketProvider", "parse_ref", "ref_of"]
+__all__ = ["KIND", "TicketProvider", "parse_ref", "ref_of", "refund_ticket"]
 
 KIND = "events.ticket"
 
@@ -132,3 +132,8 @@ class TicketProvider:
             .exclude(status=Booking.Status.CANCELLED)
             .order_by("entry_id", "ticket_type_id")
         )
+
+
+def refund_ticket(order_reference: str, ref: str, quantity: int) -> None:
+    """The refund hook of ``services.cancel_booking``: the cart refunds the tickets after the cancel commits."""
+    refund_item_after_commit(order_reference, KIND, ref, quantity)

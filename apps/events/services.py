@@ -13,12 +13,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import segno
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.account import services as account
 from apps.core.errors import RoseAshError
 from apps.core.sanitize import clean_editorial_html
 
@@ -35,6 +38,7 @@ __all__ = [
     "availability",
     "book_free",
     "bookings_for_member",
+    "can_cancel",
     "cancel_booking",
     "cancel_entry",
     "cancel_event",
@@ -43,6 +47,7 @@ __all__ = [
     "create_event",
     "create_venue",
     "delete_event",
+    "email_ticket",
     "entries_between",
     "event_edited",
     "extend_series",
@@ -391,6 +396,11 @@ class Availability:
     def bookable(self):
         return self.on_sale and self.remaining > 0
 
+    @property
+    def cart_ref(self) -> str:
+        """The ``events.ticket`` ref the cart sells this offer under: ``"<ticket type id>.<entry id>"``."""
+        return f"{self.ticket_type.pk}.{self.entry.pk}"
+
 
 def availability(event: Event, entries: Iterable[Entry] | None = None) -> list[Availability]:
     """Return each ticket type's offer on each of ``entries`` (default: the event's upcoming ones), in one query."""
@@ -461,6 +471,51 @@ def ticket_qr_svg(ticket: Ticket) -> str:
     """Return the ticket's code as an inline SVG QR image (no XML declaration, sized by CSS)."""
     qr = segno.make_qr(ticket.code, error="m")
     return qr.svg_inline(scale=4, border=2, title=f"Ticket {ticket.code}")
+
+
+#: A member may have one ticket mailed again every few minutes, and a handful an hour in all:
+#: enough to find a lost mail, too little to turn the button into a way of flooding a mailbox.
+TICKET_MAIL_PAUSE = 300
+TICKET_MAILS_PER_HOUR = 10
+
+
+def email_ticket(member, code: str) -> Ticket:
+    """
+    Mail the member's ticket ``code`` to them, with its QR code, once the request commits.
+
+    Another member's ticket is 404. Throttled per ticket (``TICKET_MAIL_PAUSE``) and per member
+    (``TICKET_MAILS_PER_HOUR``) in the shared cache: 429 with when to try again.
+    """
+    ticket = ticket_for_member(member, code)
+    if not member.email:
+        raise RoseAshError("no_email", "Your account has no email address to send the ticket to.", status=409)
+    hourly = f"events:ticket-mails:{member.pk}"
+    if cache.get(hourly, 0) >= TICKET_MAILS_PER_HOUR:
+        raise RoseAshError("too_many_mails", "You asked for many tickets by email: try again in an hour.", status=429)
+    if not cache.add(f"events:ticket-mail:{ticket.pk}", 1, timeout=TICKET_MAIL_PAUSE):
+        raise RoseAshError(
+            "mailed_recently", "This ticket was sent to you a few minutes ago: look in your mailbox.", status=429
+        )
+    try:
+        cache.incr(hourly)  # keeps the hour the first mail started
+    except ValueError:
+        cache.set(hourly, 1, timeout=3600)
+    context = {"ticket": ticket, "entry": ticket.booking.entry, "event": ticket.booking.entry.event}
+    context["qr"] = ticket_qr_svg(ticket)
+    account.queue_mail(
+        [member.email],
+        f"Your ticket: {ticket.booking.entry.event.title}",
+        render_to_string("events/email/ticket.txt", context),
+        html=render_to_string("events/email/ticket.html", context),
+    )
+    return ticket
+
+
+def can_cancel(booking: Booking, now: datetime.datetime | None = None) -> bool:
+    """Whether ``cancel_booking`` would accept the booking now: confirmed, in its window (entry and event loaded)."""
+    now = now or timezone.now()
+    deadline = booking.entry.starts_at - datetime.timedelta(hours=booking.entry.event.cancellation_hours)
+    return booking.status == Booking.Status.CONFIRMED and now <= deadline
 
 
 _refund_handlers: list[Callable[[str, str, int], None]] = []

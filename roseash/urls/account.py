@@ -4,4 +4,8 @@ from django.urls import include, path
 
 from . import site_patterns
 
-urlpatterns = site_patterns(path("", include("apps.account.urls")))
+# The events' dashboard buttons post here, where the member's session is (apps/events/account_urls.py).
+urlpatterns = site_patterns(
+    path("events/", include("apps.events.account_urls")),
+    path("", include("apps.account.urls")),
+)

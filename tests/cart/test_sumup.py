@@ -377,3 +377,36 @@ def test_paying_again_reuses_the_checkout_still_waiting(order, fake_sumup):
     order.refresh_from_db()
     assert order.state == OrderState.PAID
     assert len(fake_sumup.checkouts) == 1
+
+
+@pytest.mark.django_db
+def test_one_item_is_refunded_through_sumup_by_its_lines_price_and_never_twice(order, fake_sumup, sumup_client):
+    _url, payment = started(order)
+    fake_sumup.set_status(payment.checkout_id, "PAID")
+    webhook(sumup_client, payment.checkout_id)
+    transaction_id = f"tx-{payment.checkout_id}"
+    line = order.lines.get(kind="test.ticket")
+
+    fake_sumup.broken = True
+    with pytest.raises(RoseAshError) as refused:
+        cart.refund_order_item(order.number, "test.ticket", "gig-1", 1)
+    assert refused.value.code == "refund_failed"
+    line.refresh_from_db()
+    assert line.refunded_quantity == 0  # SumUp refused: nothing recorded
+    fake_sumup.broken = False
+
+    cart.refund_order_item(order.number, "test.ticket", "gig-1", 1, actor="cancelled ticket")
+    order.refresh_from_db()
+    line.refresh_from_db()
+    assert (order.state, order.refunded_amount, line.refunded_quantity) == (OrderState.REFUNDED, line.unit_price, 1)
+    assert fake_sumup.refunds == [(transaction_id, float(line.unit_price))]  # a partial refund names its amount
+
+    with pytest.raises(RoseAshError) as refused:
+        cart.refund_order_item(order.number, "test.ticket", "gig-1", 2)  # one is left, not two
+    assert (refused.value.code, refused.value.status) == ("refund_invalid", 409)
+    with pytest.raises(RoseAshError) as refused:
+        cart.refund_order_item("RA-000000-NONE", "test.ticket", "gig-1", 1)
+    assert refused.value.status == 404
+    cart.refund_order_item(order.number, "test.ticket", "gig-1", 1)
+    assert len(fake_sumup.refunds) == 2
+    assert Order.objects.get(pk=order.pk).refunded_amount == line.unit_price * 2
