@@ -49,10 +49,16 @@ def eager_tasks(monkeypatch):
 
 @pytest.fixture
 def site_client():
-    """Return ``site_client("blog")``: a test client whose requests are addressed to that site's host."""
+    """
+    Return ``site_client("blog")``: a test client whose requests are addressed to that site's host;
+    ``site_client("blog", signed_in=member)`` has the member signed in.
+    """
 
-    def make(site, **kwargs):
-        return Client(HTTP_HOST=get_site(site).host, **kwargs)
+    def make(site, *, signed_in=None, **kwargs):
+        client = Client(HTTP_HOST=get_site(site).host, **kwargs)
+        if signed_in is not None:
+            client.force_login(signed_in)
+        return client
 
     return make
 

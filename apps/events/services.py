@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import segno
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
@@ -24,6 +23,7 @@ from django.utils.text import slugify
 from apps.account import services as account
 from apps.core.errors import RoseAshError
 from apps.core.sanitize import clean_editorial_html
+from apps.core.validation import save_validated
 
 from . import federating, ical, places
 from .models import Booking, Calendar, Entry, Event, Quota, Series, Ticket, TicketType, Venue
@@ -69,17 +69,6 @@ __all__ = [
 ]
 
 
-def _saved(instance, code):
-    """Validate ``instance`` as a form would, then save it; refuse with ``code`` and the reasons."""
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        reasons = " ".join(message for messages in exc.message_dict.values() for message in messages)
-        raise RoseAshError(code, reasons) from None
-    instance.save()
-    return instance
-
-
 # --- Calendars, venues, events, entries ---
 
 
@@ -87,12 +76,12 @@ def create_calendar(*, name: str, slug: str = "", kind: str = "group", descripti
     calendar = Calendar(name=name, slug=slug or slugify(name), kind=kind, description=description)
     if tz:
         calendar.timezone = tz
-    return _saved(calendar, "calendar_invalid")
+    return save_validated(calendar, "calendar_invalid")
 
 
 def create_venue(*, name: str, **address: str) -> Venue:
     """Add a venue; ``address`` holds ``street_address``, ``postal_code``, ``locality``, ``region``, ``country``."""
-    return _saved(Venue(name=name, **address), "venue_invalid")
+    return save_validated(Venue(name=name, **address), "venue_invalid")
 
 
 def create_event(
@@ -119,7 +108,7 @@ def create_event(
         timezone=tz or calendar.timezone,
         cancellation_hours=cancellation_hours,
     )
-    return _saved(event, "event_invalid")
+    return save_validated(event, "event_invalid")
 
 
 def add_entry(event: Event, starts_at: datetime.datetime, ends_at: datetime.datetime) -> Entry:
@@ -217,7 +206,7 @@ def move_entry(event: Event, entry_id: int, starts_at: datetime.datetime, ends_a
 
 
 def add_quota(event: Event, *, name: str, size: int) -> Quota:
-    return _saved(Quota(event=event, name=name, size=size), "quota_invalid")
+    return save_validated(Quota(event=event, name=name, size=size), "quota_invalid")
 
 
 def add_ticket_type(
@@ -249,7 +238,7 @@ def add_ticket_type(
         sales_end=sales_end,
         per_order_limit=per_order_limit,
     )
-    return _saved(ticket_type, "ticket_type_invalid")
+    return save_validated(ticket_type, "ticket_type_invalid")
 
 
 def publish_event(event_id: int) -> Event:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.core.errors import RoseAshError
+from apps.core.validation import save_validated
 
 from . import pricing, scraping
 from .changes import product_changed
@@ -234,22 +235,13 @@ def _save(fetched, *, producer, category, vat_rate):
     product.source_last_modified = fetched.last_modified
     product.scrape_problem = ""
     warnings = fetched.warnings
-    _validated_save(product, fetched.url)
+    save_validated(product, "import_invalid", about=fetched.url)
     changes = _save_variants(product, scraped, vat_rate, warnings)
     _save_photos(product, fetched)
     product.import_warnings = "\n".join(warnings)
     product.save(update_fields=["import_warnings"])
     product_changed(product.pk)  # the market actor announces it, or updates its followers' copy
     return product, created, changes
-
-
-def _validated_save(instance, url):
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        reasons = " ".join(message for messages in exc.message_dict.values() for message in messages)
-        raise RoseAshError("import_invalid", f"{url}: {reasons}") from None
-    instance.save()
 
 
 def _save_variants(product, scraped, vat_rate, warnings):
@@ -276,7 +268,7 @@ def _save_variants(product, scraped, vat_rate, warnings):
         variant.currency = currency
         variant.stock = None if offer.available else 0  # a shop's stock is not counted here: on or off
         variant.position = position
-        _validated_save(variant, scraped.url)
+        save_validated(variant, "import_invalid", about=scraped.url)
         taken.add(variant.sku)
         if priced_anew:
             PriceChange.objects.create(
@@ -340,7 +332,7 @@ def _producer_for(scraped, url):
         ),
         website=f"{parts.scheme}://{parts.netloc}/",
     )
-    _validated_save(producer, url)
+    save_validated(producer, "import_invalid", about=url)
     return producer
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.core.errors import RoseAshError
+from apps.core.validation import save_validated
 
 from . import importing
 from .changes import product_changed
@@ -77,17 +78,6 @@ class CategoryNode:
             yield from child.walk()
 
 
-def _saved(instance, code):
-    """Validate ``instance`` as a form would (validators, uniqueness), then save it; refuse with ``code``."""
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        reasons = " ".join(message for messages in exc.message_dict.values() for message in messages)
-        raise RoseAshError(code, reasons) from None
-    instance.save()
-    return instance
-
-
 def create_producer(
     *,
     name: str,
@@ -107,11 +97,13 @@ def create_producer(
         contact_phone=contact_phone,
         website=website,
     )
-    return _saved(producer, "producer_invalid")
+    return save_validated(producer, "producer_invalid")
 
 
 def create_category(*, name: str, slug: str = "", parent: Category | None = None, position: int = 0) -> Category:
-    return _saved(Category(name=name, slug=slug or slugify(name), parent=parent, position=position), "category_invalid")
+    return save_validated(
+        Category(name=name, slug=slug or slugify(name), parent=parent, position=position), "category_invalid"
+    )
 
 
 def create_product(
@@ -135,7 +127,7 @@ def create_product(
         active=active,
         source_url=source_url,
     )
-    _saved(product, "product_invalid")
+    save_validated(product, "product_invalid")
     product_changed(product.pk)
     return product
 
@@ -162,7 +154,7 @@ def add_variant(
         stock=stock,
         position=position,
     )
-    _saved(variant, "variant_invalid")
+    save_validated(variant, "variant_invalid")
     product_changed(product.pk)
     return variant
 

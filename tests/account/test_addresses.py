@@ -18,9 +18,7 @@ def bob(django_user_model):
 
 @pytest.fixture
 def account(site_client, member):
-    client = site_client("account")
-    client.force_login(member)
-    return client
+    return site_client("account", signed_in=member)
 
 
 def test_the_first_address_is_the_default_and_the_default_comes_first(member):

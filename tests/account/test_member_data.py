@@ -28,9 +28,7 @@ def bob(django_user_model):
 
 @pytest.fixture
 def account(site_client, member):
-    client = site_client("account")
-    client.force_login(member)
-    return client
+    return site_client("account", signed_in=member)
 
 
 @pytest.fixture

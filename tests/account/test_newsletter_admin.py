@@ -20,9 +20,7 @@ def _eager(monkeypatch):
 
 @pytest.fixture
 def admin(site_client, steward):
-    client = site_client("account")
-    client.force_login(steward)
-    return client
+    return site_client("account", signed_in=steward)
 
 
 @pytest.fixture

@@ -30,9 +30,7 @@ def _clients():
 @pytest.fixture
 def federation(site_client, member):
     """A browser signed in at the federation site (the middleware gives it an SSO session)."""
-    client = site_client("federation")
-    client.force_login(member)
-    return client
+    return site_client("federation", signed_in=member)
 
 
 def userinfo(federation, access_token):

@@ -16,9 +16,7 @@ POSTS = "/admin/blog/post/"
 
 @pytest.fixture
 def admin_client(site_client, steward):
-    client = site_client("blog")
-    client.force_login(steward)
-    return client
+    return site_client("blog", signed_in=steward)
 
 
 def form(**fields):

@@ -28,9 +28,7 @@ AUTOSAVE = "/editor/autosave/"
 
 @pytest.fixture
 def staff_client(site_client, steward):
-    client = site_client("blog")
-    client.force_login(steward)
-    return client
+    return site_client("blog", signed_in=steward)
 
 
 @pytest.fixture

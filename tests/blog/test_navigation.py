@@ -55,9 +55,7 @@ def main_menu(about_page, published_post):
 
 @pytest.fixture
 def admin_client(site_client, steward):
-    client = site_client("blog")
-    client.force_login(steward)
-    return client
+    return site_client("blog", signed_in=steward)
 
 
 @pytest.mark.parametrize(("site", "current"), [("blog", "Writing"), ("market", "Shop"), ("federation", "Social")])

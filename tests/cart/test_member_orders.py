@@ -37,9 +37,7 @@ def jam(make_variant):
 
 @pytest.fixture
 def dashboard(site_client, member):
-    client = site_client("account")
-    client.force_login(member)
-    return client
+    return site_client("account", signed_in=member)
 
 
 @pytest.fixture

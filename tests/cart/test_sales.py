@@ -27,9 +27,7 @@ def paid(variant, quantity=1, *, days_ago=0):
 
 @pytest.fixture
 def staff_client(site_client, steward):
-    client = site_client("cart")
-    client.force_login(steward)
-    return client
+    return site_client("cart", signed_in=steward)
 
 
 @pytest.fixture

@@ -22,9 +22,7 @@ def bob(django_user_model):
 
 @pytest.fixture
 def dashboard(site_client, member):
-    client = site_client("account")
-    client.force_login(member)
-    return client
+    return site_client("account", signed_in=member)
 
 
 @pytest.fixture

@@ -14,9 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(site_client, steward):
-    client = site_client("events")
-    client.force_login(steward)
-    return client
+    return site_client("events", signed_in=steward)
 
 
 @pytest.mark.parametrize("model", ["calendar", "venue", "event", "booking", "ticket"])

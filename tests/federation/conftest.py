@@ -33,9 +33,7 @@ def in_process_tasks(request):
 @pytest.fixture
 def hub_client(site_client, member):
     """The federation site's test client, signed in as ``member``."""
-    client = site_client("federation")
-    client.force_login(member)
-    return client
+    return site_client("federation", signed_in=member)
 
 
 @pytest.fixture

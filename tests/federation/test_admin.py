@@ -18,9 +18,7 @@ CHANGELIST = "/admin/federation/peeractor/"
 
 @pytest.fixture
 def admin_client(site_client, steward):
-    client = site_client("federation")
-    client.force_login(steward)
-    return client
+    return site_client("federation", signed_in=steward)
 
 
 def make_peer(name, *, days_old=0, failures=0):

@@ -44,9 +44,7 @@ def noise_png(side):
 
 @pytest.fixture
 def admin_client(site_client, steward):
-    client = site_client("federation")
-    client.force_login(steward)
-    return client
+    return site_client("federation", signed_in=steward)
 
 
 def change_url(site):

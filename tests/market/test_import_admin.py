@@ -15,9 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff_client(site_client, steward):
-    client = site_client("market")
-    client.force_login(steward)
-    return client
+    return site_client("market", signed_in=steward)
 
 
 @pytest.fixture

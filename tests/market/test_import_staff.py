@@ -13,9 +13,7 @@ FORM = "/staff/import/"
 
 @pytest.fixture
 def staff_client(site_client, steward):
-    client = site_client("market")
-    client.force_login(steward)
-    return client
+    return site_client("market", signed_in=steward)
 
 
 def test_staff_preview_then_import(staff_client, shop, apiary, categories):
