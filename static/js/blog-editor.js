@@ -30,6 +30,15 @@ function startEditor(textarea) {
       Heading.configure({ levels: [2, 3, 4] }), Bold, Italic, Link, Blockquote, HorizontalRule,
       BulletList, OrderedList, ListItem, Image,
     ],
+    onTransaction({ editor, transaction }) {
+      // Once words are linked (the link dialog), the cursor goes after the link, as in a word
+      // processor: what is typed next follows the link instead of replacing the linked words.
+      const linked = transaction.steps.some((step) => step.toJSON().stepType === "addMark" && step.mark.type.name === "link");
+      if (linked && !transaction.selection.empty) {
+        const end = transaction.selection.to;
+        queueMicrotask(() => editor.chain().setTextSelection(end).run());
+      }
+    },
     onUpdate({ editor }) {
       const html = editor.getHTML();
       textarea.value = html === "<p></p>" ? "" : html;
