@@ -65,13 +65,13 @@ class EventAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         """
-        Once the event's dates and tickets (its inlines) are saved: a rule's dates are made, the
-        description cleaned, peers sent an Update of a public event, and visitors see the change.
+        Once the event's dates and tickets (its inlines) are saved: a rule's dates are made, peers
+        sent an Update of a public event, and visitors see the change.
         """
         super().save_related(request, form, formsets, change)
         if Series.objects.filter(event=form.instance).exists():
             services.sync_series(form.instance.pk)  # the dates of a rule just given or changed
-        services.event_edited(form.instance.pk)  # cleaned description; an Update to peers when public
+        services.event_edited(form.instance.pk)  # an Update to peers when public
         page_cache.changed()
 
     @admin.action(description="Publish (and send to the events actor's followers)")

@@ -19,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
+from apps.core.sanitize import clean_editorial_html
 from apps.core.sites import site_url
 
 from .images import event_picture_path, validate_event_picture
@@ -114,6 +115,11 @@ class Event(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        """Keep the description clean of anything that could run, whoever saves it (services, admin)."""
+        self.description = clean_editorial_html(self.description or "")
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return site_url("events", "events:event", kwargs={"slug": self.slug})

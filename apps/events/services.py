@@ -22,7 +22,6 @@ from django.utils.text import slugify
 
 from apps.account import services as account
 from apps.core.errors import RoseAshError
-from apps.core.sanitize import clean_editorial_html
 from apps.core.validation import save_validated
 
 from . import federating, ical, places
@@ -102,7 +101,7 @@ def create_event(
         title=title,
         slug=slug or slugify(title),
         summary=summary,
-        description=clean_editorial_html(description),
+        description=description,  # cleaned by Event.save
         organiser=organiser,
         venue=venue,
         timezone=tz or calendar.timezone,
@@ -279,10 +278,7 @@ def delete_event(event_id: int) -> None:
 def event_edited(event_id: int) -> Event:
     """Tell peers and visitors about an edit made elsewhere (the admin's form): an Update when public."""
     with transaction.atomic():
-        event = Event.objects.select_for_update().get(pk=event_id)
-        if event.description != (cleaned := clean_editorial_html(event.description)):
-            event.description = cleaned
-            event.save(update_fields=["description"])
+        event = Event.objects.select_for_update().get(pk=event_id)  # its description cleaned as it was saved
         _changed(event)
     return event
 

@@ -58,11 +58,10 @@ def test_a_picture_that_is_not_one_is_refused(event):
 def test_an_edit_saved_in_the_admin_is_cleaned_and_sent_to_peers(
     rf, steward, event, django_capture_on_commit_callbacks
 ):
-    """The admin's form saves the event itself; ``save_related`` then runs the services' follow-up."""
-    Event.objects.filter(pk=event.pk).update(
-        title="Seed and plant swap", description="<p>Bring plants.</p><img src=x onerror=alert(1)>"
-    )
-    event.refresh_from_db()
+    """The admin's form saves the event itself (cleaned by ``Event.save``); ``save_related`` then tells peers."""
+    event.title = "Seed and plant swap"
+    event.description = "<p>Bring plants.</p><img src=x onerror=alert(1)>"
+    event.save()  # what the admin's save_model does
     request = rf.post("/admin/events/event/")
     request.user = steward
 
