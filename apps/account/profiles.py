@@ -70,7 +70,8 @@ def update_preferences(member: User, **preferences: bool) -> User:
     """
     Change the member's notification and privacy preferences (unknown names are a programming error).
 
-    ``discoverable`` is published in the member's actor document, so changing it sends an Update.
+    ``discoverable`` is published in the member's actor document, so changing it sends an Update;
+    ``show_follows`` empties the pages of their followers and following collections (the counts stay).
     """
     unknown = set(preferences) - set(PREFERENCES)
     if unknown:
@@ -86,4 +87,6 @@ def update_preferences(member: User, **preferences: bool) -> User:
             row.save(update_fields=changed)
         if "discoverable" in changed:  # it is part of the actor's document: peers hear of it
             federation.member_profile_changed(row)
+        elif "show_follows" in changed:  # only our collections show it
+            federation.member_privacy_changed(row)
     return member

@@ -1,4 +1,9 @@
-"""An actor's public collections, outbox, followers and following, as paged ``OrderedCollection`` documents."""
+"""
+An actor's public collections, outbox, followers and following, as paged ``OrderedCollection`` documents.
+
+A member who chose not to show whom they follow and who follows them (``show_follows``) keeps the
+counts public, as Mastodon does, and every page of those two collections is empty.
+"""
 
 from .models import Follow, Note
 from .notes import as_object
@@ -36,6 +41,7 @@ def _following_items(actor):
     return rows.values_list("followee_url", flat=True), str
 
 
+HIDEABLE = ("followers", "following")
 SOURCES = {"outbox": _outbox_items, "followers": _followers_items, "following": _following_items}
 
 
@@ -65,6 +71,8 @@ def collection(actor, name, page=None):
     number = _page_number(page)
     if number is None:
         return None
+    if name in HIDEABLE and not actor.shows_follows:
+        items = items.none()
     start = (number - 1) * COLLECTION_PAGE
     chunk = list(items[start : start + COLLECTION_PAGE + 1])
     document = {

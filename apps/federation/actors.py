@@ -84,6 +84,7 @@ class LocalActor:
     site: str
     approves_manually: bool = False  # members who approve each follower (``follow_policy``)
     discoverable: bool = True  # a member may ask directories and search to leave them out
+    shows_follows: bool = True  # a member may hide whom they follow and who follows them (counts stay)
     icon: Picture | None = None
     image: Picture | None = None  # the header
     fields: tuple[ProfileField, ...] = ()
@@ -175,6 +176,7 @@ def member_actor(member, *, approves_manually=False):
         approves_manually=approves_manually,
         icon=_picture(get_site(USER_SITE).origin, avatar) if avatar else None,
         discoverable=getattr(member, "discoverable", True),
+        shows_follows=getattr(member, "show_follows", True),
     )
 
 
@@ -275,7 +277,17 @@ def _member(name, *, ignore_case=False):
     member = (
         get_user_model()
         .objects.filter(**lookup)
-        .only("username", "first_name", "last_name", "display_name", "bio", "avatar", "discoverable", "is_active")
+        .only(
+            "username",
+            "first_name",
+            "last_name",
+            "display_name",
+            "bio",
+            "avatar",
+            "discoverable",
+            "show_follows",
+            "is_active",
+        )
         .first()
     )
     if member is None:

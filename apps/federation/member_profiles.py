@@ -29,6 +29,14 @@ def member_profile_changed(member):
     return row
 
 
+def member_privacy_changed(member):
+    """
+    Have the member's actor follow a changed choice that only our own pages and collections show
+    (``show_follows``): peers hold nothing of it, so no ``Update`` goes out.
+    """
+    _forget_on_commit(member.username)
+
+
 def member_removed(member):
     """
     Write the ``Delete`` of the member's actor to its followers, and drop their follows of others.

@@ -5,7 +5,8 @@ Other apps federate their content through ``publish``, ``update`` and ``delete``
 ``Publishable`` object, show what the fediverse answered with ``responses_to``, answer peers'
 Join and Leave of it through ``register_participation_handler``, and find a member's fediverse id
 with ``member_actor_url``. The account app announces a member's changed profile
-(``member_profile_changed``: an ``Update``) and a deleted account (``member_removed``: a
+(``member_profile_changed``: an ``Update``), a changed choice peers do not see
+(``member_privacy_changed``) and a deleted account (``member_removed``: a
 ``Delete``), and exports what federation holds (``member_data``). The public
 endpoints are served from ``local_actor``, ``actor_document``, ``collection``, ``note_document``,
 ``receive_activity``, ``webfinger`` and the NodeInfo and host-meta documents. Peers are looked up
@@ -29,7 +30,7 @@ from . import actor_collections, actors, notes, participation
 from .actors import LocalActor
 from .hub import member_actor_url
 from .inbound import inbox
-from .member_profiles import member_data, member_profile_changed, member_removed
+from .member_profiles import member_data, member_privacy_changed, member_profile_changed, member_removed
 from .models import Note
 from .peers.directory import forget_peer, lookup_or_fetch, refresh_peer
 from .peers.outcomes import ActorState, FetchOutcome
@@ -57,6 +58,7 @@ __all__ = [
     "lookup_or_fetch",
     "member_actor_url",
     "member_data",
+    "member_privacy_changed",
     "member_profile_changed",
     "member_removed",
     "nodeinfo",

@@ -1,6 +1,7 @@
 """The member's dashboard: profile (their fediverse actor), preferences, newsletters, only their own data."""
 
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +14,7 @@ from PIL import Image
 from apps.account import services
 from apps.account.models import Subscription
 from apps.federation import services as federation
-from apps.federation.models import APActivity
+from apps.federation.models import APActivity, Follow
 from roseash.celery import app as celery_app
 
 from .dashboard import ADDRESS, newsletter
@@ -163,6 +164,32 @@ def test_preferences_are_saved(account, member):
         False,
         False,
     )
+
+
+def test_hiding_follows_empties_the_collections_pages_but_keeps_their_counts(
+    account, site_client, member, django_capture_on_commit_callbacks
+):
+    alice = "http://federation.localhost/actors/alice"
+    Follow.objects.create(follower_url="https://peer.example/users/p", followee_url=alice, state="accepted")
+    Follow.objects.create(
+        follower_url=alice, follower_member=member, followee_url="https://peer.example/users/q", state="accepted"
+    )
+    federation_site = site_client("federation")
+
+    def collection(which, page=""):
+        return json.loads(federation_site.get(f"/actors/alice/{which}{page}").content)
+
+    assert collection("followers", "?page=1")["orderedItems"] == ["https://peer.example/users/p"]
+    with django_capture_on_commit_callbacks(execute=True):  # the remembered actor is forgotten on commit
+        account.post("/preferences/", {"notify_orders": "on", "discoverable": "on"})  # show_follows unticked
+
+    for which in ("followers", "following"):
+        assert collection(which)["totalItems"] == 1
+        assert collection(which, "?page=1")["orderedItems"] == []
+    assert not updates().exists()  # peers hold nothing of it
+    with django_capture_on_commit_callbacks(execute=True):
+        account.post("/preferences/", {"notify_orders": "on", "discoverable": "on", "show_follows": "on"})
+    assert collection("following", "?page=1")["orderedItems"] == ["https://peer.example/users/q"]
 
 
 def test_a_member_picks_newsletters_without_a_second_confirmation(account, member):
