@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
+from apps.core import counting
 from apps.core.errors import RoseAshError
 
 __all__ = [
@@ -69,13 +70,8 @@ def check_sign_in_allowed(login, address):
 
 
 def record_sign_in_failure(login, address):
-    for key, _ in _keys(login, address):
-        # add() starts the window at the first failure; incr() never extends it.
-        if not cache.add(key, 1, settings.SIGN_IN_LOCKOUT_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, settings.SIGN_IN_LOCKOUT_SECONDS)
+    for key, _ in _keys(login, address):  # the window starts at the first failure
+        counting.hit(key, settings.SIGN_IN_LOCKOUT_SECONDS)
 
 
 def clear_sign_in_failures(login):
@@ -98,15 +94,7 @@ def check_subscribe_allowed(address):
     Each request may mail a confirmation to an address the visitor typed: without a limit per
     client, one visitor could have us mail thousands of strangers.
     """
-    key = f"newsletter:subscribe:addr:{address}"
-    if cache.add(key, 1, SUBSCRIBE_WINDOW_SECONDS):
-        return
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, SUBSCRIBE_WINDOW_SECONDS)
-        return
-    if count > SUBSCRIBE_LIMIT:
+    if counting.hit(f"newsletter:subscribe:addr:{address}", SUBSCRIBE_WINDOW_SECONDS) > SUBSCRIBE_LIMIT:
         raise RoseAshError(
             "subscribe_throttled", "Too many subscriptions from your connection. Try again in an hour.", status=429
         )

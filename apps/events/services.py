@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.account import services as account
+from apps.core import counting
 from apps.core.errors import RoseAshError
 from apps.core.validation import save_validated
 
@@ -481,10 +482,7 @@ def email_ticket(member, code: str) -> Ticket:
         raise RoseAshError(
             "mailed_recently", "This ticket was sent to you a few minutes ago: look in your mailbox.", status=429
         )
-    try:
-        cache.incr(hourly)  # keeps the hour the first mail started
-    except ValueError:
-        cache.set(hourly, 1, timeout=3600)
+    counting.hit(hourly, 3600)  # the hour starts with the first mail
     context = {"ticket": ticket, "entry": ticket.booking.entry, "event": ticket.booking.entry.event}
     context["qr"] = ticket_qr_svg(ticket)
     account.queue_mail(

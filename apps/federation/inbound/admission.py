@@ -12,9 +12,10 @@ cache so the limits hold across workers: a thread of thirty posts passes, a floo
 import hashlib
 from urllib.parse import urlsplit
 
+from apps.core import counting
+
 from .. import actors
 from ..models import Follow
-from ..peers import counting
 from ..vocabulary import as_list
 
 ACTOR_CREATES_PER_MINUTE = 30

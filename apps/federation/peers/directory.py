@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 from django.core.cache import cache, caches
 from django.utils import timezone
 
+from apps.core import counting
+
 from ..models import PEER_FRESH_FOR, PeerActor
-from . import counting
 from .discovery import PEER_NAME, actor_url_for, fetch
 from .outcomes import ActorState, PublicKey, TransportError
 
