@@ -62,8 +62,14 @@ class User(AbstractUser):
         help_text="PNG, JPEG, GIF or WebP, at most 2 MiB; square, 400x400 pixels shows well.",
     )
     # Preferences: what we may email the member, and what others may see.
-    notify_orders = models.BooleanField("email me about my orders and tickets", default=True)
-    notify_social = models.BooleanField("email me about new followers and replies", default=False)
+    notify_orders = models.BooleanField(
+        "email me about my orders and tickets", default=True, help_text="Receipts are sent whatever you choose."
+    )
+    notify_social = models.BooleanField(
+        "email me about new followers, replies and mentions",
+        default=False,
+        help_text="At most a dozen mails an hour; the rest wait in your notifications.",
+    )
     discoverable = models.BooleanField(
         "list my profile in directories and search", default=True, help_text="Peers honour this as they see fit."
     )

@@ -18,6 +18,7 @@ from .models import User
 
 PROFILE_FIELDS = ("display_name", "bio", "avatar")
 PREFERENCES = ("notify_orders", "notify_social", "discoverable", "show_follows")
+MAIL_TOPICS = {"orders": "notify_orders", "social": "notify_social"}
 
 
 def _check(member, fields):
@@ -64,6 +65,14 @@ def update_profile(
         if "avatar" in changed and old_avatar:
             transaction.on_commit(lambda: storage.delete(old_avatar))
     return row, True
+
+
+def wants_mail(member: User, about: str) -> bool:
+    """
+    Whether the member asked for mail ``about`` ``"orders"`` (a later word on an order or ticket;
+    a receipt goes regardless) or ``"social"`` (new followers, replies and mentions).
+    """
+    return getattr(member, MAIL_TOPICS[about])
 
 
 def update_preferences(member: User, **preferences: bool) -> User:

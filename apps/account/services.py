@@ -69,7 +69,7 @@ from .newsletters import (
     unsubscribe,
     unsubscribe_url,
 )
-from .profiles import update_preferences, update_profile
+from .profiles import update_preferences, update_profile, wants_mail
 
 if TYPE_CHECKING:
     from oauth2_provider.models import Application, Grant
@@ -127,6 +127,7 @@ __all__ = [
     "update_address",
     "update_preferences",
     "update_profile",
+    "wants_mail",
 ]
 
 SSO_SESSION_KEY = "sso_sid"

@@ -223,6 +223,30 @@ def test_deleting_the_account_anonymises_the_orders_and_keeps_them_for_accountin
     assert cart.orders_for_member(member).count() == 0
 
 
+def test_a_member_who_wants_no_order_mail_still_gets_the_receipt_and_nothing_after(member, jam, mailoutbox):
+    order = place(jam, member_id=member.pk)
+    account.update_preferences(member, notify_orders=False)
+
+    assert send_order_email(order.pk, "pay") is True
+    assert send_order_email(order.pk, "fulfil") is False
+    assert [mail.subject for mail in mailoutbox] == [f"Order {order.number} confirmed"]
+
+    account.update_preferences(member, notify_orders=True)
+    assert send_order_email(order.pk, "fulfil") is True
+    update = mailoutbox[-1]
+    preferences = get_site("account").origin + "/preferences/"
+    assert update.subject == f"Order {order.number} is on its way"
+    assert f"No more updates like this one: {preferences}" in update.body
+    assert f'href="{preferences}"' in update.alternatives[0][0]
+    assert "No more updates" not in mailoutbox[0].body  # the receipt is not an update
+
+
+def test_a_visitors_order_mail_offers_no_preferences(jam, mailoutbox):
+    order = place(jam)
+    assert send_order_email(order.pk, "fulfil") is True
+    assert "No more updates" not in mailoutbox[0].body
+
+
 def test_an_anonymised_order_is_mailed_to_nobody(member, jam, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     order = place(jam, member_id=member.pk)
