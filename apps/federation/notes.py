@@ -4,12 +4,20 @@ notifications of what happened to a member's notes or account, and the counts a 
 replies, likes and boosts, kept right as they come and go.
 """
 
+import html
+import re
 from collections import Counter
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
+from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from apps.core.sites import site_url
 
 from . import actors
 from .models import Boost, Like, Note, Notification, PeerActor
@@ -98,11 +106,55 @@ def member_of(actor_url):
     return get_user_model().objects.filter(username=local.username, is_active=True).first()
 
 
+#: Sent once a member's notification is committed, for apps that tell them elsewhere (the account
+#: app mails those who asked). Arguments, all plain values: ``member``, ``kind`` (a
+#: ``Notification.Kind`` value), ``actor_name``, ``actor_url``, ``excerpt`` (plain text of the note
+#: it is about, or its content warning, or "") and ``url`` (where the hub shows it).
+member_notified = Signal()
+
+EXCERPT_CHARS = 200
+_BREAKS = re.compile(r"</p>|<br\s*/?>", re.IGNORECASE)
+
+
+def excerpt(note):
+    """Return a note as a line of plain text; a note behind a content warning shows only the warning."""
+    if note.summary:
+        return f"Content warning: {note.summary}"
+    text = html.unescape(strip_tags(_BREAKS.sub(" ", note.content)))
+    return Truncator(" ".join(text.split())).chars(EXCERPT_CHARS)
+
+
+def _hub_url(row):
+    """Where the hub shows what the notification is about."""
+    if row.kind == Notification.Kind.FOLLOW:
+        return site_url(actors.USER_SITE, "federation:followers")
+    if row.kind == Notification.Kind.FOLLOW_REQUEST:
+        return site_url(actors.USER_SITE, "federation:follow-requests")
+    if row.note_id:
+        return site_url(actors.USER_SITE, "federation:note", args=[row.note_id])
+    return site_url(actors.USER_SITE, "federation:notifications")
+
+
+def _announce(row):
+    member_notified.send(
+        sender=Notification,
+        member=row.recipient,
+        kind=row.kind,
+        actor_name=row.actor_name,
+        actor_url=row.actor_url,
+        excerpt=excerpt(row.note) if row.note_id else "",
+        url=_hub_url(row),
+    )
+
+
 def notify(recipient, kind, actor_url, *, note=None, follow=None):
-    """Tell a member something happened, unless they did it themselves."""
+    """
+    Tell a member something happened, unless they did it themselves; ``member_notified`` goes out
+    once the transaction commits (a failing receiver is logged and loses the notification nothing).
+    """
     if recipient is None or actor_url == actors.member_actor(recipient).id:
         return None
-    return Notification.objects.create(
+    row = Notification.objects.create(
         recipient=recipient,
         kind=kind,
         actor_url=actor_url,
@@ -110,6 +162,8 @@ def notify(recipient, kind, actor_url, *, note=None, follow=None):
         note=note,
         follow=follow,
     )
+    transaction.on_commit(lambda: _announce(row), robust=True)
+    return row
 
 
 def record_reaction(model, note, actor_url, activity_id, *, member=None):

@@ -7,7 +7,8 @@ Join and Leave of it through ``register_participation_handler``, and find a memb
 with ``member_actor_url``. The account app announces a member's changed profile
 (``member_profile_changed``: an ``Update``), a changed choice peers do not see
 (``member_privacy_changed``) and a deleted account (``member_removed``: a
-``Delete``), and exports what federation holds (``member_data``). The public
+``Delete``), exports what federation holds (``member_data``), and mails a member who asked about
+what the hub notifies them of (the ``member_notified`` signal). The public
 endpoints are served from ``local_actor``, ``actor_document``, ``collection``, ``note_document``,
 ``receive_activity``, ``webfinger`` and the NodeInfo and host-meta documents. Peers are looked up
 with ``lookup_or_fetch`` (``refresh_peer``, ``forget_peer``), whose results are ``FetchOutcome``.
@@ -32,6 +33,7 @@ from .hub import member_actor_url
 from .inbound import inbox
 from .member_profiles import member_data, member_privacy_changed, member_profile_changed, member_removed
 from .models import Note
+from .notes import member_notified
 from .peers.directory import forget_peer, lookup_or_fetch, refresh_peer
 from .peers.outcomes import ActorState, FetchOutcome
 from .publishing import Publishable, delete, publish, update
@@ -58,6 +60,7 @@ __all__ = [
     "lookup_or_fetch",
     "member_actor_url",
     "member_data",
+    "member_notified",
     "member_privacy_changed",
     "member_profile_changed",
     "member_removed",

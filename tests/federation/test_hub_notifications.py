@@ -37,6 +37,17 @@ def test_each_kind_of_notification_is_listed_with_what_it_is_about(hub_client, m
     assert page.count("notification--unread") == len(Notification.Kind.values)
 
 
+def test_a_note_behind_a_content_warning_is_listed_by_its_warning(hub_client, member):
+    note = note_by(member, "the butler did it")
+    note.summary = "spoilers"
+    note.save(update_fields=["summary"])
+    notification_for(member, kind="reply", note=note)
+
+    page = hub_client.get("/notifications").content.decode()
+    assert "Content warning: spoilers" in page
+    assert "butler" not in page
+
+
 def test_the_unread_count_shows_in_the_header_of_every_site(site_client, member):
     notification_for(member)
     notification_for(member)
