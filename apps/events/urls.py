@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views, views_widgets
+from . import member_views, views, views_widgets
+
+BACK = {"back": "events:tickets"}
 
 app_name = "events"
 
@@ -15,7 +17,8 @@ urlpatterns = [
     path("e/<slug:event_slug>/feed.ics", views.feed, name="event_feed"),
     path("e/<slug:slug>/book/", views.book, name="book"),
     path("tickets/", views.my_tickets, name="tickets"),
-    path("bookings/<int:booking_id>/cancel/", views.cancel_booking, name="cancel_booking"),
+    path("tickets/<str:code>/email/", member_views.email_ticket, BACK, name="email_ticket"),
+    path("bookings/<int:booking_id>/cancel/", member_views.cancel_booking, BACK, name="cancel_booking"),
     path("check-in/", views.check_in, name="check_in"),
     path("widgets/", views_widgets.embed_help, name="widgets"),
     path("widgets/upcoming/", views_widgets.upcoming_widget, name="widget_upcoming"),

@@ -171,20 +171,6 @@ def my_tickets(request):
     return render(request, "events/my_tickets.html", {"rows": rows, "bookings": bookings})
 
 
-@login_required
-@require_POST
-def cancel_booking(request, booking_id):
-    try:
-        services.cancel_booking(request.user, booking_id)
-    except RoseAshError as error:
-        if error.status == 404:
-            raise
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Your booking is cancelled and its places given back.")
-    return redirect("events:tickets")
-
-
 @page_cache.for_visitors
 def feed(request, slug=None, event_slug=None):
     """The iCalendar feed of everything, of one calendar (``slug``) or of one event (``event_slug``)."""

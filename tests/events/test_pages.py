@@ -157,6 +157,24 @@ def test_a_member_books_sees_the_ticket_with_its_qr_code_and_cancels(events, mak
     assert booking.status == Booking.Status.CANCELLED
 
 
+def test_a_member_has_a_ticket_mailed_from_my_tickets_and_comes_back_to_it(
+    events, make_event, member, eager_tasks, mailoutbox, django_capture_on_commit_callbacks
+):
+    event = make_event()
+    code = services.book_free(member, event.first_entry.pk, event.first_ticket_type.pk).tickets.get().code
+    events.force_login(member)
+    page = events.get("/tickets/").text
+    assert f'action="/tickets/{code}/email/"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = events.post(f"/tickets/{code}/email/")
+    assert (sent.status_code, sent["Location"]) == (302, "/tickets/")
+    assert "on its way to alice@example.org" in events.get("/tickets/").text
+    assert [m.subject for m in mailoutbox] == [f"Your ticket: {event.title}"]
+    assert code in mailoutbox[0].body
+    assert events.post("/tickets/NOSUCHCODE/email/").status_code == 404
+
+
 def test_booking_refusals_are_told_and_keep_nothing(events, make_event, member):
     event = make_event(places=1)
     events.force_login(member)

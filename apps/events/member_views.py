@@ -1,4 +1,9 @@
-"""The dashboard's ticket and booking buttons (account host): thin over ``services``, back to the dashboard."""
+"""
+A member's buttons on their tickets and bookings: mail a ticket again, cancel a booking.
+
+The same views answer on the events host's "My tickets" page and on the account dashboard (the
+urlconfs pass ``back``, the page to return to): thin over ``services``, with a message there.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,11 +14,9 @@ from apps.core.errors import RoseAshError
 
 from . import services
 
-DASHBOARD = "account:home"
 
-
-def _act(request, action, done: str):
-    """Run ``action``; another member's object stays a 404, any other refusal is a message on the dashboard."""
+def _act(request, action, done: str, back: str):
+    """Run ``action``; another member's object stays a 404, any other refusal is a message on ``back``."""
     try:
         action()
     except RoseAshError as error:
@@ -22,24 +25,26 @@ def _act(request, action, done: str):
         messages.error(request, error.message)
     else:
         messages.success(request, done)
-    return redirect(DASHBOARD)
+    return redirect(back)
 
 
 @login_required
 @require_POST
-def email_ticket(request, code):
+def email_ticket(request, code, back):
     return _act(
         request,
         lambda: services.email_ticket(request.user, code),
         f"Your ticket is on its way to {request.user.email}.",
+        back,
     )
 
 
 @login_required
 @require_POST
-def cancel_booking(request, booking_id):
+def cancel_booking(request, booking_id, back):
     return _act(
         request,
         lambda: services.cancel_booking(request.user, booking_id),
         "Your booking is cancelled and its places given back.",
+        back,
     )
