@@ -73,7 +73,9 @@ class User(AbstractUser):
     discoverable = models.BooleanField(
         "list my profile in directories and search", default=True, help_text="Peers honour this as they see fit."
     )
-    show_follows = models.BooleanField("show whom I follow and who follows me", default=True)
+    show_follows = models.BooleanField(
+        "show whom I follow and who follows me", default=True, help_text="How many stays public either way."
+    )
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MemberManager()

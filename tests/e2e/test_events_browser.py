@@ -55,6 +55,9 @@ def test_a_member_books_a_free_ticket_sees_its_qr_code_and_staff_check_it_in(pag
     assert card.locator(".ticket__code").inner_text() == ticket.code
     assert card.locator(".ticket__qr svg").is_visible()
     assert "Seed swap" in card.inner_text()
+    card.get_by_role("button", name="Send me this ticket by email").click()
+    page.wait_for_url(f"{events}/tickets/")
+    assert "Your ticket is on its way to alice@example.org." in page.locator(".messages").inner_text()
 
     # The account dashboard shows the same ticket (the events' "Tickets" section); SSO signs her in there.
     account = get_site("account").origin
