@@ -326,6 +326,7 @@ CELERY_TASK_ROUTES = {
     "federation.deliver": {"queue": "delivery"},
     "federation.sweep_activities": {"queue": "delivery"},
     "cart.send_order_email": {"queue": "mail"},
+    "events.tell_holders": {"queue": "mail"},
     "cart.expire_orders": {"queue": "default"},
 }
 CELERY_TASK_ACKS_LATE = True  # a task is acknowledged once done: a killed worker's task is redelivered

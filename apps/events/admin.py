@@ -52,6 +52,20 @@ class TicketTypeInline(admin.TabularInline):
     fields = ["name", "quota", "entry", "price", "vat_rate", "currency", "sales_start", "sales_end", "per_order_limit"]
 
 
+def _changed_dates(formsets):
+    """Return the ids of the dates the dates inline cancelled, and of those it moved."""
+    cancelled, moved = [], []
+    for formset in formsets:
+        if formset.model is not Entry:
+            continue
+        for entry, fields in formset.changed_objects:
+            if "status" in fields and entry.status == Entry.Status.CANCELLED:
+                cancelled.append(entry.pk)
+            elif entry.status == Entry.Status.SCHEDULED and {"starts_at", "ends_at"} & set(fields):
+                moved.append(entry.pk)
+    return cancelled, moved
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = ["title", "calendar", "venue", "status", "published_at", "updated_at"]
@@ -66,12 +80,14 @@ class EventAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         """
         Once the event's dates and tickets (its inlines) are saved: a rule's dates are made, peers
-        sent an Update of a public event, and visitors see the change.
+        sent an Update of a public event, those holding places on a date staff cancelled or moved
+        told by mail, and visitors see the change.
         """
         super().save_related(request, form, formsets, change)
         if Series.objects.filter(event=form.instance).exists():
             services.sync_series(form.instance.pk)  # the dates of a rule just given or changed
-        services.event_edited(form.instance.pk)  # an Update to peers when public
+        cancelled, moved = _changed_dates(formsets)
+        services.event_edited(form.instance.pk, cancelled=cancelled, moved=moved)
         page_cache.changed()
 
     @admin.action(description="Publish (and send to the events actor's followers)")

@@ -26,7 +26,7 @@ from apps.core import counting
 from apps.core.errors import RoseAshError
 from apps.core.validation import save_validated
 
-from . import federating, ical, places
+from . import federating, ical, notices, places
 from .models import Booking, Calendar, Entry, Event, Quota, Series, Ticket, TicketType, Venue
 from .recurrence import RuleError, occurrences
 
@@ -184,17 +184,24 @@ def _entry_of(event, entry_id):
 
 
 def cancel_entry(event: Event, entry_id: int) -> Entry:
-    """Cancel one date (a series keeps the rest); its bookings stay for staff to see, the feed marks it cancelled."""
+    """
+    Cancel one date (a series keeps the rest); its bookings stay for staff to see, the feed marks it
+    cancelled, and those holding places are told by mail.
+    """
     with transaction.atomic():
         entry = _entry_of(event, entry_id)
         entry.status, entry.overridden = Entry.Status.CANCELLED, True
         entry.save(update_fields=["status", "overridden"])
         _changed(event)
+        notices.tell_holders_after_commit([entry.pk], notices.CANCELLED)
     return entry
 
 
 def move_entry(event: Event, entry_id: int, starts_at: datetime.datetime, ends_at: datetime.datetime) -> Entry:
-    """Move one date to another time; an entry of a series stays the same occurrence (RECURRENCE-ID)."""
+    """
+    Move one date to another time; an entry of a series stays the same occurrence (RECURRENCE-ID).
+    Those holding places are told the new time by mail.
+    """
     starts_at, ends_at = _aware(starts_at, event), _aware(ends_at, event)
     if ends_at < starts_at:
         raise RoseAshError("entry_invalid", "An entry cannot end before it starts.")
@@ -203,6 +210,7 @@ def move_entry(event: Event, entry_id: int, starts_at: datetime.datetime, ends_a
         entry.starts_at, entry.ends_at, entry.overridden = starts_at, ends_at, True
         entry.save(update_fields=["starts_at", "ends_at", "overridden"])
         _changed(event)
+        notices.tell_holders_after_commit([entry.pk], notices.MOVED)
     return entry
 
 
@@ -256,7 +264,10 @@ def publish_event(event_id: int) -> Event:
 
 
 def cancel_event(event_id: int) -> Event:
-    """Cancel a whole event: still shown, marked cancelled on the site, in feeds and to peers (an Update)."""
+    """
+    Cancel a whole event: still shown, marked cancelled on the site, in feeds and to peers (an
+    Update); those holding places on its coming dates are told by mail.
+    """
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event_id)
         was_public = event.is_public
@@ -264,6 +275,8 @@ def cancel_event(event_id: int) -> Event:
         event.save(update_fields=["status", "updated_at"])
         if was_public:
             federating.publish(event)
+        coming = event.entries.filter(status=Entry.Status.SCHEDULED, ends_at__gte=timezone.now())
+        notices.tell_holders_after_commit(coming.values_list("pk", flat=True), notices.CANCELLED)
     return event
 
 
@@ -277,11 +290,17 @@ def delete_event(event_id: int) -> None:
         event.delete()
 
 
-def event_edited(event_id: int) -> Event:
-    """Tell peers and visitors about an edit made elsewhere (the admin's form): an Update when public."""
+def event_edited(event_id: int, *, cancelled: Iterable[int] = (), moved: Iterable[int] = ()) -> Event:
+    """
+    Tell peers and visitors about an edit made elsewhere (the admin's form): an Update when public;
+    and those holding places on the dates it ``cancelled`` or ``moved`` (entry ids), by mail.
+    """
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event_id)  # its description cleaned as it was saved
         _changed(event)
+        mine = event.entries.values_list("pk", flat=True)
+        notices.tell_holders_after_commit(mine.filter(pk__in=list(cancelled)), notices.CANCELLED)
+        notices.tell_holders_after_commit(mine.filter(pk__in=list(moved)), notices.MOVED)
     return event
 
 
