@@ -29,21 +29,18 @@ from .orders import (
     remember_delivery,
     saved_addresses_for,
 )
-from .payments import (
-    cancel_order,
+from .payments.paying import (
     checkout_id_from_webhook,
     payment_for_buyer,
     recheck_payments,
-    refund_order,
-    refund_order_item,
     settle_test_payment,
     start_payment,
     sumup_enabled,
     sync_checkout,
     sync_payment,
 )
+from .payments.refunds import cancel_order, refund_item_after_commit, refund_order, refund_order_item
 from .purchasables import Offer, PurchasableProvider, provider_for, register_purchasable, registered_kinds
-from .refunds import refund_item_after_commit
 
 __all__ = [
     "MAX_QUANTITY",

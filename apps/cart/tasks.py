@@ -4,8 +4,8 @@ from celery import shared_task
 
 from . import services
 from .mail import send_order_email
-from .refunds import refund_item
-from .sumup import SumUpError
+from .payments.refunds import refund_item
+from .payments.sumup import SumUpError
 
 __all__ = ["expire_orders", "refund_item", "send_order_email"]
 

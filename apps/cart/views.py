@@ -30,8 +30,8 @@ from apps.core.sites import all_sites, portal
 from . import services
 from .forms import AddForm, CheckoutForm, QuantityForm, SalesRangeForm
 from .fragments import BADGE, badge_key
+from .payments.sumup import SumUpError
 from .sales import bars, sales_report
-from .sumup import SumUpError
 
 logger = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from apps.cart import payments, sumup
 from apps.cart import services as cart
 from apps.cart.checks import check_sumup
 from apps.cart.models import Order, OrderEvent, OrderState, Payment, PaymentStatus
+from apps.cart.payments import refunds, sumup
 from apps.cart.tasks import expire_orders
 from apps.core.errors import RoseAshError
 from apps.core.sites import get_site
@@ -326,7 +326,7 @@ def test_a_second_refund_while_one_is_under_way_is_refused(order, fake_sumup, su
     _url, payment = started(order)
     fake_sumup.set_status(payment.checkout_id, "PAID")
     webhook(sumup_client, payment.checkout_id)
-    with payments.one_refund_at_a_time(order.pk), pytest.raises(RoseAshError) as refused:
+    with refunds.one_refund_at_a_time(order.pk), pytest.raises(RoseAshError) as refused:
         cart.refund_order(order.pk, actor="other steward")
     assert refused.value.code == "refund_busy"
     assert fake_sumup.refunds == []

@@ -1,7 +1,7 @@
 """
 A client for SumUp's Checkouts API, through ``apps.core.http`` like every outbound call.
 
-It knows SumUp's shapes and nothing of orders: ``payments`` decides what an answer means. Any
+It knows SumUp's shapes and nothing of orders: ``paying`` and ``refunds`` decide what an answer means. Any
 failure to get a usable answer (a timeout, a 5xx, a body that is not a checkout) is ``SumUpError``,
 so no caller can mistake "SumUp did not say" for "SumUp said no". See
 /work/shared/reference/payments-and-content.md for the fields used here.
