@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from apps.core.errors import RoseAshError
 from apps.core.validation import save_validated
 
-from .changes import product_changed
+from .announcing.changes import product_changed
 from .images import thumbnail
 from .importing.products import ImportPreview, ImportResult, RescrapeResult, import_from_url, preview_from_url, rescrape
 from .models import Category, Producer, Product, ProductImage, Variant

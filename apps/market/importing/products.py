@@ -26,7 +26,7 @@ from apps.core.errors import RoseAshError
 from apps.core.validation import save_validated
 
 from .. import pricing
-from ..changes import product_changed
+from ..announcing.changes import product_changed
 from ..images import MAX_BYTES, thumbnail, validate_picture
 from ..models import Category, PriceChange, Producer, Product, ProductImage, Variant
 from . import scraping
