@@ -78,7 +78,7 @@ class Product(models.Model):
     active = models.BooleanField(default=True, help_text="Shown on the market site and in the API.")
     featured = models.BooleanField(default=False, help_text="Shown on the market's home page.")
     # Filled by the import from a producer's own shop page (``services.import_product_from_url``),
-    # normalised (``scraping.normalise_url``) so importing the same page again updates this product;
+    # normalised (``importing.scraping.normalise_url``) so importing the same page again updates this product;
     # empty when entered by hand.
     source_url = models.URLField(max_length=500, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True, help_text="When the source page last listed it.")

@@ -1,5 +1,5 @@
 """
-The market's pages kept for visitors (``apps.core.page_cache``): a product changed (``changes``)
+The market's pages kept for visitors (``apps.core.page_cache``): a product changed (``announcing.changes``)
 or stock taken or given back by the cart (``purchasables``) moves its edition.
 """
 

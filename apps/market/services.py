@@ -20,10 +20,9 @@ from django.utils.text import slugify
 from apps.core.errors import RoseAshError
 from apps.core.validation import save_validated
 
-from . import importing
-from .changes import product_changed
+from .announcing.changes import product_changed
 from .images import thumbnail
-from .importing import ImportPreview, ImportResult, RescrapeResult
+from .importing.products import ImportPreview, ImportResult, RescrapeResult, import_from_url, preview_from_url, rescrape
 from .models import Category, Producer, Product, ProductImage, Variant
 
 __all__ = [
@@ -308,7 +307,7 @@ def preview_product_from_url(url: str) -> ImportPreview:
     staff's form shows it before they save). Raise ``RoseAshError`` naming the URL and the reason
     when the page cannot be fetched, robots.txt forbids it, or it has no product markup.
     """
-    return importing.preview_from_url(url)
+    return preview_from_url(url)
 
 
 def import_product_from_url(
@@ -327,12 +326,12 @@ def import_product_from_url(
     ``vat_rate`` (percent, default 20) is that of new variants: shop prices include VAT, ours are net.
     Photos that cannot be fetched or are not pictures are warnings in the result and on the product.
     """
-    return importing.import_from_url(url, producer=producer, category=category, vat_rate=vat_rate)
+    return import_from_url(url, producer=producer, category=category, vat_rate=vat_rate)
 
 
 def rescrape_product(product_id: int) -> RescrapeResult:
-    """Re-read one imported product's page (conditional GET); see ``importing.rescrape``."""
-    return importing.rescrape(product_id)
+    """Re-read one imported product's page (conditional GET); see ``importing.products.rescrape``."""
+    return rescrape(product_id)
 
 
 def products_due_for_rescrape(limit: int = 500) -> list[int]:

@@ -4,7 +4,7 @@ from celery import shared_task
 
 from apps.core.errors import RoseAshError
 
-from .announcing import federate_product
+from .announcing.fediverse import federate_product
 from .services import products_due_for_rescrape, rescrape_product
 
 __all__ = ["federate_product", "rescrape_imported_products_task", "rescrape_product_task"]

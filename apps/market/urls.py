@@ -9,7 +9,7 @@ urlpatterns = [
     path("products/", views.product_list, name="products"),
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("producers/<slug:slug>/", views.producer_detail, name="producer"),
-    path("api/", include("apps.market.api_urls")),
+    path("api/", include("apps.market.api.urls")),
     # The staff's desk.
     path("staff/import/", views_staff.import_product, name="staff-import"),
 ]

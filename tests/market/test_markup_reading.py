@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from apps.core.errors import RoseAshError
-from apps.market.markup_reading import MarkupMissing, read_product
-from apps.market.scraping import normalise_url
+from apps.market.importing.reading import MarkupMissing, read_product
+from apps.market.importing.scraping import normalise_url
 
 URL = "https://shop.example/products/x"
 

@@ -3,7 +3,7 @@ Importing a product from a shop page, and re-reading it later: the work behind t
 
 Each import has two halves. First everything that touches the network: the page (robots.txt and
 the host's delay honoured, ``scraping``), its markup read into a ``ScrapedProduct``
-(``markup_reading``), and the photos not already held, each checked like an upload. Then one
+(``reading``), and the photos not already held, each checked like an upload. Then one
 transaction writes the product, its variants, their price history and the photos: a page that
 fails any check leaves nothing behind, and no transaction waits on a shop. A photo that cannot be
 had is a warning on the product (``Product.import_warnings``), not a failed import.
@@ -25,11 +25,12 @@ from django.utils.text import slugify
 from apps.core.errors import RoseAshError
 from apps.core.validation import save_validated
 
-from . import pricing, scraping
-from .changes import product_changed
-from .images import MAX_BYTES, thumbnail, validate_picture
-from .markup_reading import MarkupMissing, ScrapedProduct, read_product
-from .models import Category, PriceChange, Producer, Product, ProductImage, Variant
+from .. import pricing
+from ..announcing.changes import product_changed
+from ..images import MAX_BYTES, thumbnail, validate_picture
+from ..models import Category, PriceChange, Producer, Product, ProductImage, Variant
+from . import scraping
+from .reading import MarkupMissing, ScrapedProduct, read_product
 
 __all__ = [
     "IMPORTED_CATEGORY",

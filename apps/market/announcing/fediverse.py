@@ -19,7 +19,7 @@ from django.utils.text import Truncator
 from apps.core.sites import get_site
 from apps.federation import services as federation
 
-from .models import Product
+from ..models import Product
 
 __all__ = ["ProductNote", "federate_product"]
 

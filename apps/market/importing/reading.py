@@ -1,7 +1,7 @@
 """
 Reading a product from a shop's page: JSON-LD, then microdata, then OpenGraph, into ``ScrapedProduct``.
 
-Not to be confused with ``markup``, the JSON-LD our own pages emit. Shops built on Shopify,
+Not to be confused with ``apps.market.markup``, the JSON-LD our own pages emit. Shops built on Shopify,
 WooCommerce and the like describe a product in schema.org terms (a ``Product`` with ``offers``, a
 ``ProductGroup`` whose ``hasVariant`` are products, an ``AggregateOffer`` with ``lowPrice`` when the
 offers are not listed), often inside an ``@graph`` whose nodes point at each other by ``@id``.

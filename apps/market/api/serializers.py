@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from .models import Category, Producer, Product, ProductImage, Variant
+from ..models import Category, Producer, Product, ProductImage, Variant
 
 
 class ProducerSummarySerializer(serializers.ModelSerializer):

@@ -15,8 +15,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 
-from . import page_cache, services
-from .filters import ProductFilter
+from .. import page_cache, services
+from ..filters import ProductFilter
 from .serializers import ProducerSerializer, ProductSerializer
 
 # Any path segment reaches the view, so a slug that is not one (a dot, a stray character) gets the

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from .api import ApiDocs, ProducerViewSet, ProductViewSet
+from .views import ApiDocs, ProducerViewSet, ProductViewSet
 
 router = SimpleRouter()
 router.register("products", ProductViewSet, basename="api-product")
