@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from apps.core.sites import site_url
 
-from . import grids, services
+from . import services
+from .dates import grids
 
 __all__ = ["month_html", "upcoming_html"]
 
