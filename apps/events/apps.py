@@ -16,8 +16,8 @@ class EventsConfig(AppConfig):
             members,
             services,
         )
+        from .bookings.purchasables import TicketProvider, refund_ticket
         from .federating import SOURCE_PREFIX, EventParticipation
-        from .purchasables import TicketProvider, refund_ticket
 
         cart.register_purchasable(TicketProvider())
         # A cancelled paid booking is refunded through its order, once the cancel has committed.

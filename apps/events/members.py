@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from apps.core.sites import site_url
 
-from . import federating, places
+from . import federating
+from .bookings import places
 from .models import Booking
 from .services import bookings_for_member, can_cancel, ticket_qr_svg, tickets_for_member
 
