@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import member_views, views
+from . import views
+from .members import views as member_views
 from .widgets import views as widget_views
 
 BACK = {"back": "events:tickets"}
