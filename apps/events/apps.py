@@ -13,11 +13,11 @@ class EventsConfig(AppConfig):
 
         from . import (
             fragments,  # noqa: F401  (registers the events.upcoming and events.month fragments)
-            members,
             services,
         )
+        from .bookings.purchasables import TicketProvider, refund_ticket
         from .federating import SOURCE_PREFIX, EventParticipation
-        from .purchasables import TicketProvider, refund_ticket
+        from .members.account import erase_member, export_events, render_bookings_section, render_tickets_section
 
         cart.register_purchasable(TicketProvider())
         # A cancelled paid booking is refunded through its order, once the cancel has committed.
@@ -25,11 +25,11 @@ class EventsConfig(AppConfig):
         federation.register_participation_handler(SOURCE_PREFIX, EventParticipation())
         # The account site shows a member's tickets and bookings, and handles them in their data.
         account.register_dashboard_section(
-            account.DashboardSection(key="tickets", title="Tickets", render=members.render_tickets_section, order=20)
+            account.DashboardSection(key="tickets", title="Tickets", render=render_tickets_section, order=20)
         )
         account.register_dashboard_section(
-            account.DashboardSection(key="bookings", title="Bookings", render=members.render_bookings_section, order=30)
+            account.DashboardSection(key="bookings", title="Bookings", render=render_bookings_section, order=30)
         )
         account.register_member_data(
-            account.MemberDataProvider(name="events", export=members.export_events, erase=members.erase_member)
+            account.MemberDataProvider(name="events", export=export_events, erase=erase_member)
         )

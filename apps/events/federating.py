@@ -14,7 +14,8 @@ from apps.core.errors import RoseAshError
 from apps.core.sites import get_site
 from apps.federation import services as federation
 
-from . import page_cache, places
+from . import page_cache
+from .bookings import places
 from .images import media_type
 from .models import Booking, Entry, Event, TicketType
 

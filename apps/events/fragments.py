@@ -2,7 +2,7 @@
 
 from apps.core.fragments import fragment
 
-from .widgets import month_html, upcoming_html
+from .widgets.render import month_html, upcoming_html
 
 
 @fragment("events.upcoming", ttl=60)

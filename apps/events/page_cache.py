@@ -1,7 +1,7 @@
 """
 The events' pages kept for visitors (``apps.core.page_cache``): an event published, changed or
-cancelled (``federating``), a place taken or given back (``places``) or a save in the admin moves
-its edition.
+cancelled (``federating``), a place taken or given back (``bookings.places``) or a save in the
+admin moves its edition.
 """
 
 from apps.core.page_cache import PageCache

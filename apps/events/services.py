@@ -26,9 +26,11 @@ from apps.core import counting
 from apps.core.errors import RoseAshError
 from apps.core.validation import save_validated
 
-from . import federating, ical, notices, places
+from . import federating
+from .bookings import notices, places
+from .dates import ical
+from .dates.recurrence import RuleError, occurrences
 from .models import Booking, Calendar, Entry, Event, Quota, Series, Ticket, TicketType, Venue
-from .recurrence import RuleError, occurrences
 
 __all__ = [
     "Availability",

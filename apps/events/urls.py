@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import member_views, views, views_widgets
+from . import views
+from .members import views as member_views
+from .widgets import views as widget_views
 
 BACK = {"back": "events:tickets"}
 
@@ -20,8 +22,8 @@ urlpatterns = [
     path("tickets/<str:code>/email/", member_views.email_ticket, BACK, name="email_ticket"),
     path("bookings/<int:booking_id>/cancel/", member_views.cancel_booking, BACK, name="cancel_booking"),
     path("check-in/", views.check_in, name="check_in"),
-    path("widgets/", views_widgets.embed_help, name="widgets"),
-    path("widgets/upcoming/", views_widgets.upcoming_widget, name="widget_upcoming"),
-    path("widgets/month/", views_widgets.month_widget, name="widget_month"),
-    path("widgets/embed.js", views_widgets.embed_script, name="widget_script"),
+    path("widgets/", widget_views.embed_help, name="widgets"),
+    path("widgets/upcoming/", widget_views.upcoming_widget, name="widget_upcoming"),
+    path("widgets/month/", widget_views.month_widget, name="widget_month"),
+    path("widgets/embed.js", widget_views.embed_script, name="widget_script"),
 ]

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import RoseAshError
 
-from . import grids, markup, page_cache, services
+from . import markup, page_cache, services
+from .dates import grids
 
 PER_PAGE = 30
 KINDS = ("venue", "group")

@@ -4,8 +4,8 @@ from django.urls import include, path
 
 from . import site_patterns
 
-# The events' dashboard buttons post here, where the member's session is (apps/events/account_urls.py).
+# The events' dashboard buttons post here, where the member's session is (apps/events/members/account_urls.py).
 urlpatterns = site_patterns(
-    path("events/", include("apps.events.account_urls")),
+    path("events/", include("apps.events.members.account_urls")),
     path("", include("apps.account.urls")),
 )

@@ -13,8 +13,8 @@ from apps.cart.tasks import expire_orders
 from apps.core.errors import RoseAshError
 from apps.core.sites import get_site
 from apps.events import services
+from apps.events.bookings.purchasables import KIND, ref_of
 from apps.events.models import Booking, Entry, Ticket
-from apps.events.purchasables import KIND, ref_of
 from tests.workers import celery_worker
 
 pytestmark = pytest.mark.django_db

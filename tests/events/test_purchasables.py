@@ -8,8 +8,8 @@ from django.db import transaction
 from apps.cart import services as cart
 from apps.core.errors import RoseAshError
 from apps.events import services
+from apps.events.bookings.purchasables import KIND, ref_of
 from apps.events.models import Booking, Ticket
-from apps.events.purchasables import KIND, ref_of
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import pytest
 
 from apps.core.errors import RoseAshError
 from apps.events import services
+from apps.events.dates.recurrence import occurrences
 from apps.events.models import Entry
-from apps.events.recurrence import occurrences
 from apps.events.tasks import extend_series_task
 from roseash.celery import app as celery_app
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from apps.core.errors import RoseAshError
 
-from . import page_cache
-from .models import Booking, Entry, Event, Ticket, TicketType
+from .. import page_cache
+from ..models import Booking, Entry, Event, Ticket, TicketType
 
 __all__ = [
     "TAKEN",

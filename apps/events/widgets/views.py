@@ -16,8 +16,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from apps.core.sites import get_site
 
-from . import page_cache, services
-from .widgets import month_html, upcoming_html
+from .. import page_cache, services
+from .render import month_html, upcoming_html
 
 FRAMEABLE = {"frame-ancestors": ["*"]}
 WIDGETS = ("upcoming", "month")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import RoseAshError
 
-from . import services
+from .. import services
 
 
 def _act(request, action, done: str, back: str):

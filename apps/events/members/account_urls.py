@@ -5,13 +5,13 @@ The events' buttons on the account dashboard, served on the account host under `
 
 from django.urls import path
 
-from . import member_views
+from . import views
 
 BACK = {"back": "account:home"}
 
 app_name = "events_account"
 
 urlpatterns = [
-    path("tickets/<str:code>/email/", member_views.email_ticket, BACK, name="email_ticket"),
-    path("bookings/<int:booking_id>/cancel/", member_views.cancel_booking, BACK, name="cancel_booking"),
+    path("tickets/<str:code>/email/", views.email_ticket, BACK, name="email_ticket"),
+    path("bookings/<int:booking_id>/cancel/", views.cancel_booking, BACK, name="cancel_booking"),
 ]

@@ -2,7 +2,7 @@
 The events widgets: the "upcoming events" list and a small month calendar.
 
 The same HTML serves two places: the fragments other sites of ours show (``fragments.py``), and
-the widget pages outside websites put in an iframe (``views_widgets.py``). Each is built from one
+the widget pages outside websites put in an iframe (``widgets/views.py``). Each is built from one
 query and kept in the cache for a minute.
 """
 
@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from apps.core.sites import site_url
 
-from . import grids, services
+from .. import services
+from ..dates import grids
 
 __all__ = ["month_html", "upcoming_html"]
 

@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from apps.core.sites import site_url
 
-from . import federating, places
-from .models import Booking
-from .services import bookings_for_member, can_cancel, ticket_qr_svg, tickets_for_member
+from .. import federating
+from ..bookings import places
+from ..models import Booking
+from ..services import bookings_for_member, can_cancel, ticket_qr_svg, tickets_for_member
 
 __all__ = [
     "DASHBOARD_BOOKINGS",

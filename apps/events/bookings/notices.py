@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 
 from apps.account import services as account
 
-from .models import Booking
+from ..models import Booking
 
 __all__ = ["CANCELLED", "MOVED", "tell_holders", "tell_holders_after_commit"]
 

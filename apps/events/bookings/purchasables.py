@@ -16,8 +16,8 @@ from django.utils import timezone
 from apps.cart.services import Offer, refund_item_after_commit
 from apps.core.errors import RoseAshError
 
+from ..models import Booking, Entry, TicketType
 from . import places
-from .models import Booking, Entry, TicketType
 
 __all__ = ["KIND", "TicketProvider", "parse_ref", "ref_of", "refund_ticket"]
 
