@@ -1,11 +1,11 @@
 from celery import shared_task
 from oauth2_provider.models import clear_expired
 
-from .code_reuse import clear_expired_redeemed_codes
 from .confirmation import send_email_confirmation
 from .mailing import send_mail
 from .newsletters import send_issue_batch, send_subscription_confirmation, sweep_newsletters
 from .services import clear_old_sso_sessions
+from .sso.code_reuse import clear_expired_redeemed_codes
 
 __all__ = [
     "clear_expired_sign_ins",
