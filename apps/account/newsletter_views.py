@@ -7,8 +7,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.core.errors import RoseAshError
 
-from . import services, throttle
+from . import services
 from .forms import SubscribeForm
+from .sign_in import throttle
 
 
 @require_http_methods(["GET", "POST"])

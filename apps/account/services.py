@@ -46,11 +46,6 @@ from .addresses import (
     saved_addresses,
     update_address,
 )
-from .confirmation import (
-    email_confirmation_tokens,
-    email_confirmation_url,
-    send_email_confirmation,
-)
 from .dashboard import DashboardSection, register_dashboard_section, rendered_sections
 from .mailing import queue_mail
 from .member_data import MemberDataProvider, delete_account, export_member_data, register_member_data
@@ -70,6 +65,11 @@ from .newsletters import (
     unsubscribe_url,
 )
 from .profiles import update_preferences, update_profile, wants_mail
+from .sign_in.confirmation import (
+    email_confirmation_tokens,
+    email_confirmation_url,
+    send_email_confirmation,
+)
 
 if TYPE_CHECKING:
     from oauth2_provider.models import Application, Grant
