@@ -10,7 +10,7 @@ Besides sign-up and single sign-on (below), the account app's public face for ot
 - a member's data: ``register_member_data`` (``MemberDataProvider``: its part of the JSON export,
   and how it erases or anonymises the member when the account is deleted);
 - transactional mail: ``queue_mail`` (the ``mail`` queue, once committed, with retries);
-- newsletters (``newsletters.py``), profiles and preferences (``members/profiles.py``).
+- newsletters (``newsletters/``), profiles and preferences (``members/profiles.py``).
 
 Single sign-on in one paragraph: signing in at the federation site starts an ``SSOSession``;
 authorization codes issued in that browser carry its id to the ID token (``sid``); each site that
@@ -51,17 +51,15 @@ from .members.data import MemberDataProvider, delete_account, export_member_data
 from .members.profiles import update_preferences, update_profile, wants_mail
 from .members.sections import DashboardSection, register_dashboard_section, rendered_sections
 from .models import Address, Issue, Newsletter, SSOGrant, SSOSession, Subscription, User
-from .newsletters import (
+from .newsletters.sending import resend_failed, start_sending, sweep_stalled_sending
+from .newsletters.subscriptions import (
     check_confirmation,
     confirm_subscriptions,
     member_subscriptions,
     public_newsletters,
-    resend_failed,
     set_member_subscriptions,
-    start_sending,
     subscribe,
     subscription_for_token,
-    sweep_stalled_sending,
     unsubscribe,
     unsubscribe_url,
 )
