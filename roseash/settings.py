@@ -140,7 +140,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "apps.account.middleware.SingleSignOnMiddleware",
+    "apps.account.sso.middleware.SingleSignOnMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.RoseAshErrorMiddleware",
 ]
@@ -433,8 +433,8 @@ OAUTH2_PROVIDER = {
         "email": "Your email address",
     },
     "DEFAULT_SCOPES": ["openid"],
-    "OAUTH2_VALIDATOR_CLASS": "apps.account.oidc.RoseAshOAuth2Validator",
-    "OAUTH2_BACKEND_CLASS": "apps.account.oidc.SingleSignOnOAuthLibCore",
+    "OAUTH2_VALIDATOR_CLASS": "apps.account.sso.server.RoseAshOAuth2Validator",
+    "OAUTH2_BACKEND_CLASS": "apps.account.sso.server.SingleSignOnOAuthLibCore",
     # Authorization code with PKCE S256 only; RFC 9700's compliance switches on.
     "PKCE_REQUIRED": True,
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,

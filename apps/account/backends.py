@@ -1,3 +1,11 @@
+"""
+How a member signs in: by email or username, in any case.
+
+This module stays at ``apps.account.backends`` while others moved into subpackages: every signed-in
+session stores the backend's dotted path, and Django signs out a session whose path is no longer in
+``AUTHENTICATION_BACKENDS``, so moving it would sign every member out of every site.
+"""
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 

@@ -4,8 +4,9 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 from apps.core.errors import RoseAshError
 
-from . import services, throttle
+from . import services
 from .models import Address, Newsletter
+from .sign_in import throttle
 
 
 class SignInForm(AuthenticationForm):

@@ -3,7 +3,7 @@ from django.template.loader import render_to_string
 from apps.core.fragments import fragment
 from apps.core.sites import site_url
 
-from .newsletters import public_newsletters
+from .newsletters.subscriptions import public_newsletters
 
 
 @fragment("account.member_badge", vary=("user",), ttl=60)

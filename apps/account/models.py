@@ -9,8 +9,8 @@ from oauth2_provider.settings import oauth2_settings
 
 from apps.core.sanitize import clean_editorial_html
 
+from .newsletters.plain_text import html_to_text
 from .pictures import AvatarPath, validate_avatar
-from .plain_text import html_to_text
 from .validators import CountryCodeValidator, HandleValidator, NotReservedValidator
 
 BIO_MAX = 500  # characters, as Mastodon's own bios

@@ -10,7 +10,7 @@ Besides sign-up and single sign-on (below), the account app's public face for ot
 - a member's data: ``register_member_data`` (``MemberDataProvider``: its part of the JSON export,
   and how it erases or anonymises the member when the account is deleted);
 - transactional mail: ``queue_mail`` (the ``mail`` queue, once committed, with retries);
-- newsletters (``newsletters.py``), profiles and preferences (``profiles.py``).
+- newsletters (``newsletters/``), profiles and preferences (``members/profiles.py``).
 
 Single sign-on in one paragraph: signing in at the federation site starts an ``SSOSession``;
 authorization codes issued in that browser carry its id to the ID token (``sid``); each site that
@@ -37,7 +37,8 @@ from oauth2_provider.models import get_application_model
 from apps.core.errors import RoseAshError
 from apps.core.sites import all_sites, get_site, portal, site_for_host
 
-from .addresses import (
+from .mailing import queue_mail
+from .members.addresses import (
     default_address,
     delete_address,
     get_address,
@@ -46,30 +47,27 @@ from .addresses import (
     saved_addresses,
     update_address,
 )
-from .confirmation import (
-    email_confirmation_tokens,
-    email_confirmation_url,
-    send_email_confirmation,
-)
-from .dashboard import DashboardSection, register_dashboard_section, rendered_sections
-from .mailing import queue_mail
-from .member_data import MemberDataProvider, delete_account, export_member_data, register_member_data
+from .members.data import MemberDataProvider, delete_account, export_member_data, register_member_data
+from .members.profiles import update_preferences, update_profile, wants_mail
+from .members.sections import DashboardSection, register_dashboard_section, rendered_sections
 from .models import Address, Issue, Newsletter, SSOGrant, SSOSession, Subscription, User
-from .newsletters import (
+from .newsletters.sending import resend_failed, start_sending, sweep_stalled_sending
+from .newsletters.subscriptions import (
     check_confirmation,
     confirm_subscriptions,
     member_subscriptions,
     public_newsletters,
-    resend_failed,
     set_member_subscriptions,
-    start_sending,
     subscribe,
     subscription_for_token,
-    sweep_stalled_sending,
     unsubscribe,
     unsubscribe_url,
 )
-from .profiles import update_preferences, update_profile, wants_mail
+from .sign_in.confirmation import (
+    email_confirmation_tokens,
+    email_confirmation_url,
+    send_email_confirmation,
+)
 
 if TYPE_CHECKING:
     from oauth2_provider.models import Application, Grant

@@ -3,7 +3,8 @@ from django.dispatch import receiver
 
 from apps.federation import services as federation
 
-from . import services, social_mail
+from . import services
+from .members import social_mail
 
 
 @receiver(user_logged_out, dispatch_uid="account.end_sso_session")

@@ -1,11 +1,12 @@
 from celery import shared_task
 from oauth2_provider.models import clear_expired
 
-from .code_reuse import clear_expired_redeemed_codes
-from .confirmation import send_email_confirmation
 from .mailing import send_mail
-from .newsletters import send_issue_batch, send_subscription_confirmation, sweep_newsletters
+from .newsletters.sending import send_issue_batch, sweep_newsletters
+from .newsletters.subscriptions import send_subscription_confirmation
 from .services import clear_old_sso_sessions
+from .sign_in.confirmation import send_email_confirmation
+from .sso.code_reuse import clear_expired_redeemed_codes
 
 __all__ = [
     "clear_expired_sign_ins",

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import dashboard_views, newsletter_views
+from .members import views as dashboard_views
+from .newsletters import views as newsletter_views
 
 app_name = "account"
 

@@ -12,8 +12,9 @@ from django.views.generic import FormView, TemplateView
 
 from apps.core.sites import get_site
 
-from . import services, throttle
+from . import services
 from .forms import SignInForm, SignUpForm
+from .sign_in import throttle
 
 
 class SignInView(auth_views.LoginView):

@@ -39,6 +39,6 @@ def site_patterns(*patterns):
         path("", include("apps.federation.public_urls")),  # actors, inboxes, WebFinger, NodeInfo, host-meta
         *media_patterns(),  # uploaded files, before any site route could claim their path
         *patterns,
-        path("", include("apps.account.auth_urls")),  # /auth/ sign-in routes; admin/login/ through SSO
+        path("", include("apps.account.sso.urls")),  # /auth/ sign-in routes; admin/login/ through SSO
         path("admin/", admin.site.urls),
     ]

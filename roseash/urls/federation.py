@@ -5,7 +5,7 @@ from django.urls import include, path
 from . import site_patterns
 
 urlpatterns = site_patterns(
-    path("o/", include("apps.account.oauth_urls")),
+    path("o/", include("apps.account.sso.server_urls")),
     path("account/", include("apps.account.member_urls")),
     path("", include("apps.federation.urls")),
 )

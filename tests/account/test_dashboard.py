@@ -83,7 +83,7 @@ def test_registered_sections_show_on_the_dashboard_for_the_member(account, membe
         seen.append(who)
         return "<p>Order #1 &middot; paid</p>"
 
-    monkeypatch.setattr("apps.account.dashboard._sections", {})
+    monkeypatch.setattr("apps.account.members.sections._sections", {})
     services.register_dashboard_section(services.DashboardSection("orders", "Your orders", orders, order=10))
 
     html = account.get("/").content.decode()

@@ -2,7 +2,7 @@
 
 from werkzeug.wrappers import Response
 
-from apps.account.sso_client import InternalOAuth2Session
+from apps.account.sso.client import InternalOAuth2Session
 
 
 def test_requests_for_our_hosts_go_to_the_internal_url_with_the_public_host_and_scheme(httpserver, settings):

@@ -85,7 +85,7 @@ def test_the_export_holds_the_members_data_and_no_one_elses(account, member, ali
 
 
 def test_other_apps_add_their_part_to_the_export(member, monkeypatch):
-    monkeypatch.setattr("apps.account.member_data._providers", {})
+    monkeypatch.setattr("apps.account.members.data._providers", {})
     services.register_member_data(services.MemberDataProvider("orders", export=lambda who: [{"member": who.pk}]))
     assert services.export_member_data(member, PASSWORD)["orders"] == [{"member": member.pk}]
 
@@ -128,7 +128,7 @@ def test_deleting_the_account_anonymises_sends_delete_and_signs_out_everywhere(
     bob_session = site_client("blog")
     bob_session.force_login(bob)
     erased = []
-    monkeypatch.setattr("apps.account.member_data._providers", {})
+    monkeypatch.setattr("apps.account.members.data._providers", {})
     services.register_member_data(
         services.MemberDataProvider("orders", export=lambda who: [], erase=lambda who: erased.append(who.pk))
     )

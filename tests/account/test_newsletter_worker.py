@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from apps.account import services
 from apps.account.models import Issue, IssueDelivery, Subscription
-from apps.account.newsletters import sweep_newsletters
+from apps.account.newsletters.sending import sweep_newsletters
 from tests.workers import celery_worker
 
 from .dashboard import newsletter

@@ -14,7 +14,7 @@ from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 
 from apps.account import services
 from apps.account.models import RedeemedCode, SSOSession
-from apps.account.oidc import RoseAshOAuth2Validator
+from apps.account.sso.server import RoseAshOAuth2Validator
 from apps.account.tasks import clear_expired_sign_ins
 
 from .oauth import authorize_url, basic_auth, exchange, issue_code, issuer, pkce_pair, query_of

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from apps.account import social_mail
+from apps.account.members import social_mail
 from apps.federation import hub
 from apps.federation.models import Notification
 

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.errors import RoseAshError
 
-from . import services
-from .forms import AddressForm, DeleteAccountForm, PasswordConfirmForm, PreferencesForm, ProfileForm
+from .. import services
+from ..forms import AddressForm, DeleteAccountForm, PasswordConfirmForm, PreferencesForm, ProfileForm
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "postcode", "city", "country", "phone", "is_default")
 

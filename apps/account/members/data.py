@@ -25,7 +25,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 from apps.core.errors import RoseAshError
 from apps.federation import services as federation
 
-from .models import Address, SSOSession, Subscription, User
+from ..models import Address, SSOSession, Subscription, User
 
 __all__ = ["MemberDataProvider", "delete_account", "export_member_data", "register_member_data"]
 

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.core.errors import RoseAshError
 from apps.core.sites import site_url
 
-from . import services, sso_client
+from .. import services
+from . import client
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def login(request):
     if request.user.is_authenticated:
         return redirect(next_url)
     silent = request.GET.get("prompt") == "none"
-    response = redirect(sso_client.begin_sign_in(request, request.site_name, next_url=next_url, silent=silent))
+    response = redirect(client.begin_sign_in(request, request.site_name, next_url=next_url, silent=silent))
     return mark_probed(request, response) if silent else response
 
 
@@ -65,7 +66,7 @@ def callback(request):
     """Finish signing in, then start this site's session joined to the member's SSO session."""
     if not is_client_site(request):
         raise RoseAshError("sso_not_a_client", "This site does not sign in through single sign-on.", status=404)
-    answer = sso_client.finish_sign_in(request, request.site_name)
+    answer = client.finish_sign_in(request, request.site_name)
     if answer.claims is None:
         if not answer.silent:
             messages.error(request, "Signing in did not complete.")
@@ -86,7 +87,7 @@ def logout(request):
     target = services.safe_next_url(request, request.POST.get("next"))
     if is_client_site(request):
         try:
-            target = sso_client.end_session_url(site)
+            target = client.end_session_url(site)
         except requests.RequestException:
             logger.exception("The federation site did not answer discovery; its own session ends on its next visit")
     return mark_probed(request, redirect(target))

@@ -7,8 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 
-from . import services
-from .sso_views import PROBE_COOKIE
+from .. import services
+from .views import PROBE_COOKIE
 
 # Paths a silent sign-in must never interrupt: sign-in itself, machines, files and the admin.
 NO_PROBE_PREFIXES = ("/auth/", "/admin/", "/internal/", "/healthz", "/readyz", "/static/", "/media/", "/o/")

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from apps.core.errors import RoseAshError
 
-from .models import Address, User
+from ..models import Address, User
 
 FIELDS = ("name", "line1", "line2", "postcode", "city", "country", "phone")
 

@@ -8,7 +8,7 @@ flow and dynamic registration stay unmounted.
 from django.urls import path, re_path
 from oauth2_provider import views
 
-from .oidc import EndSessionView
+from .server import EndSessionView
 
 app_name = "oauth2_provider"
 

@@ -13,8 +13,8 @@ from django.template.loader import render_to_string
 from apps.core import counting
 from apps.core.sites import site_url
 
-from .mailing import queue_mail
-from .models import User
+from ..mailing import queue_mail
+from ..models import User
 from .profiles import wants_mail
 
 __all__ = ["SOCIAL_MAILS_PER_HOUR", "mail_notification"]

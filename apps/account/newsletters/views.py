@@ -7,8 +7,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.core.errors import RoseAshError
 
-from . import services, throttle
-from .forms import SubscribeForm
+from .. import services
+from ..forms import SubscribeForm
+from ..sign_in.throttle import client_address
+from .subscriptions import check_subscribe_allowed
 
 
 @require_http_methods(["GET", "POST"])
@@ -24,7 +26,7 @@ def newsletters(request):
     form = SubscribeForm(request.POST or None, newsletters=available, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            throttle.check_subscribe_allowed(throttle.client_address(request))
+            check_subscribe_allowed(client_address(request))
             subs = services.subscribe(form.cleaned_data["email"], form.cleaned_data["newsletters"], member=member)
         except RoseAshError as error:
             form.add_error(None, error.message)

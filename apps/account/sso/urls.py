@@ -7,18 +7,18 @@ sign-on like every member instead of typing a password into each site's admin.
 
 from django.urls import include, path
 
-from . import sso_views
+from . import views
 
 sso_patterns = (
     [
-        path("login", sso_views.login, name="login"),
-        path("callback", sso_views.callback, name="callback"),
-        path("logout", sso_views.logout, name="logout"),
+        path("login", views.login, name="login"),
+        path("callback", views.callback, name="callback"),
+        path("logout", views.logout, name="logout"),
     ],
     "sso",
 )
 
 urlpatterns = [
     path("auth/", include(sso_patterns)),
-    path("admin/login/", sso_views.admin_login, name="sso-admin-login"),
+    path("admin/login/", views.admin_login, name="sso-admin-login"),
 ]

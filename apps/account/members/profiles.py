@@ -14,7 +14,7 @@ from django.db import transaction
 from apps.core.errors import RoseAshError
 from apps.federation import services as federation
 
-from .models import User
+from ..models import User
 
 PROFILE_FIELDS = ("display_name", "bio", "avatar")
 PREFERENCES = ("notify_orders", "notify_social", "discoverable", "show_follows")

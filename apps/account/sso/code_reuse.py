@@ -4,7 +4,7 @@ An authorization code works once: a second exchange revokes everything the first
 RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization server
 MUST deny the request and SHOULD revoke (when possible) all tokens previously issued based on
 that authorization code." django-oauth-toolkit denies the second exchange (it deletes a code once
-used) but forgets what the code gave, so the validator (``oidc.py``) records every exchange here
+used) but forgets what the code gave, so the validator (``server.py``) records every exchange here
 and, when a code comes back, asks for its tokens to be revoked.
 
 A code seen twice has leaked, and nobody can tell which exchange was the member's site: the whole
@@ -22,7 +22,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_id_token_model, get_refresh_token_model
 from oauth2_provider.settings import oauth2_settings
 
-from .models import RedeemedCode
+from ..models import RedeemedCode
 
 __all__ = ["clear_expired_redeemed_codes", "remember_exchange", "revoke_tokens_of_reused_code"]
 

@@ -25,7 +25,7 @@ from requests.adapters import HTTPAdapter
 from apps.core.errors import RoseAshError
 from apps.core.sites import internal_request_target
 
-from .services import client_registration
+from ..services import client_registration
 
 __all__ = [
     "ID_TOKEN_ALGORITHMS",

@@ -17,7 +17,8 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.views import RPInitiatedLogoutView
 from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 
-from . import code_reuse, services
+from .. import services
+from . import code_reuse
 
 HEADER_ONLY = "Send the access token in the Authorization header (Bearer), never in the query string or the form body."
 

@@ -24,7 +24,6 @@ from apps.core.errors import RoseAshError
 __all__ = [
     "allow_reset_email",
     "check_sign_in_allowed",
-    "check_subscribe_allowed",
     "clear_sign_in_failures",
     "record_sign_in_failure",
 ]
@@ -81,20 +80,3 @@ def clear_sign_in_failures(login):
 def allow_reset_email(email):
     """True at most once per ``RESET_EMAIL_INTERVAL_SECONDS`` for one address: nobody floods a mailbox."""
     return cache.add(f"reset:mail:{_digest(email)}", 1, RESET_EMAIL_INTERVAL_SECONDS)
-
-
-SUBSCRIBE_LIMIT = 10  # subscription requests per client address
-SUBSCRIBE_WINDOW_SECONDS = 3600
-
-
-def check_subscribe_allowed(address):
-    """
-    Count a newsletter subscription from ``address``; raise ``RoseAshError`` (429) past the limit.
-
-    Each request may mail a confirmation to an address the visitor typed: without a limit per
-    client, one visitor could have us mail thousands of strangers.
-    """
-    if counting.hit(f"newsletter:subscribe:addr:{address}", SUBSCRIBE_WINDOW_SECONDS) > SUBSCRIBE_LIMIT:
-        raise RoseAshError(
-            "subscribe_throttled", "Too many subscriptions from your connection. Try again in an hour.", status=429
-        )
