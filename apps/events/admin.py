@@ -1,7 +1,11 @@
 """Staff screens of the events: calendars, venues, events with their dates and tickets inline, bookings and tickets."""
 
+from functools import partial
+
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import models
+from django.template.response import TemplateResponse
 
 from apps.core.errors import RoseAshError
 
@@ -75,7 +79,7 @@ class EventAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["published_at", "created_at", "updated_at"]
     inlines = [SeriesInline, EntryInline, QuotaInline, TicketTypeInline]
-    actions = ["publish", "cancel", "make_series_dates"]
+    actions = ["publish", "cancel", "cancel_and_give_back", "make_series_dates"]
 
     def save_related(self, request, form, formsets, change):
         """
@@ -97,6 +101,22 @@ class EventAdmin(admin.ModelAdmin):
     @admin.action(description="Cancel (marked cancelled on the site, in feeds and to peers)")
     def cancel(self, request, queryset):
         self._each(request, queryset, services.cancel_event, "cancelled")
+
+    @admin.action(description="Cancel and give every place back (paid ones refunded)")
+    def cancel_and_give_back(self, request, queryset):
+        """Asks first, showing what it would touch: refunds cannot be taken back."""
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Cancel and give every place back?",
+                "opts": self.model._meta,
+                "events": [(event, services.places_held(event)) for event in queryset],
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            }
+            return TemplateResponse(request, "admin/events/event/give_back.html", context)
+        give_back = partial(services.cancel_event, give_back=True)
+        self._each(request, queryset, give_back, "cancelled and their places given back")
+        return None
 
     @admin.action(description="Make the series' dates from its rule")
     def make_series_dates(self, request, queryset):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import segno
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -35,6 +35,7 @@ from .models import Booking, Calendar, Entry, Event, Quota, Series, Ticket, Tick
 __all__ = [
     "Availability",
     "CheckIn",
+    "PlacesHeld",
     "add_entry",
     "add_quota",
     "add_ticket_type",
@@ -61,6 +62,7 @@ __all__ = [
     "listed_calendars",
     "move_entry",
     "participant_count",
+    "places_held",
     "publish_event",
     "register_refund_handler",
     "set_series",
@@ -195,7 +197,7 @@ def cancel_entry(event: Event, entry_id: int) -> Entry:
         entry.status, entry.overridden = Entry.Status.CANCELLED, True
         entry.save(update_fields=["status", "overridden"])
         _changed(event)
-        notices.tell_holders_after_commit([entry.pk], notices.CANCELLED)
+        notices.tell_holders_after_commit(notices.holding([entry.pk]), notices.CANCELLED)
     return entry
 
 
@@ -212,7 +214,7 @@ def move_entry(event: Event, entry_id: int, starts_at: datetime.datetime, ends_a
         entry.starts_at, entry.ends_at, entry.overridden = starts_at, ends_at, True
         entry.save(update_fields=["starts_at", "ends_at", "overridden"])
         _changed(event)
-        notices.tell_holders_after_commit([entry.pk], notices.MOVED)
+        notices.tell_holders_after_commit(notices.holding([entry.pk]), notices.MOVED)
     return entry
 
 
@@ -265,10 +267,15 @@ def publish_event(event_id: int) -> Event:
     return event
 
 
-def cancel_event(event_id: int) -> Event:
+def cancel_event(event_id: int, *, give_back: bool = False) -> Event:
     """
     Cancel a whole event: still shown, marked cancelled on the site, in feeds and to peers (an
     Update); those holding places on its coming dates are told by mail.
+
+    With ``give_back``, every confirmed place on those dates is given back as a member's cancel
+    gives it (tickets void, a paid booking refunded through its order once committed), whatever
+    the cancellation window. Places still awaiting payment are left to their order, which a
+    cancelled event no longer sells.
     """
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event_id)
@@ -278,8 +285,36 @@ def cancel_event(event_id: int) -> Event:
         if was_public:
             federating.publish(event)
         coming = event.entries.filter(status=Entry.Status.SCHEDULED, ends_at__gte=timezone.now())
-        notices.tell_holders_after_commit(coming.values_list("pk", flat=True), notices.CANCELLED)
+        held = notices.holding(coming.values_list("pk", flat=True))
+        if give_back:
+            confirmed = Booking.objects.select_for_update(of=("self",)).filter(
+                pk__in=held, status=Booking.Status.CONFIRMED
+            )
+            for booking in confirmed.order_by("pk"):
+                _give_back(booking)
+            _count_changed(event)
+        notices.tell_holders_after_commit(held, notices.GIVEN_BACK if give_back else notices.CANCELLED)
     return event
+
+
+@dataclass(frozen=True)
+class PlacesHeld:
+    """What giving back an event's places would touch: confirmed bookings on its coming dates."""
+
+    bookings: int
+    places: int
+    paid: int  # bookings paid through an order, which would be refunded
+
+
+def places_held(event: Event) -> PlacesHeld:
+    """Count the confirmed bookings and places on the event's coming dates (staff confirm a give-back on it)."""
+    held = Booking.objects.filter(
+        entry__event=event,
+        entry__status=Entry.Status.SCHEDULED,
+        entry__ends_at__gte=timezone.now(),
+        status=Booking.Status.CONFIRMED,
+    ).aggregate(bookings=Count("pk"), places=Sum("quantity"), paid=Count("pk", filter=~Q(order_reference="")))
+    return PlacesHeld(held["bookings"], held["places"] or 0, held["paid"])
 
 
 def delete_event(event_id: int) -> None:
@@ -301,8 +336,8 @@ def event_edited(event_id: int, *, cancelled: Iterable[int] = (), moved: Iterabl
         event = Event.objects.select_for_update().get(pk=event_id)  # its description cleaned as it was saved
         _changed(event)
         mine = event.entries.values_list("pk", flat=True)
-        notices.tell_holders_after_commit(mine.filter(pk__in=list(cancelled)), notices.CANCELLED)
-        notices.tell_holders_after_commit(mine.filter(pk__in=list(moved)), notices.MOVED)
+        notices.tell_holders_after_commit(notices.holding(mine.filter(pk__in=list(cancelled))), notices.CANCELLED)
+        notices.tell_holders_after_commit(notices.holding(mine.filter(pk__in=list(moved))), notices.MOVED)
     return event
 
 
@@ -563,14 +598,19 @@ def cancel_booking(member, booking_id: int) -> Booking:
                 f"Bookings can be cancelled until {event.cancellation_hours} hours before the event starts.",
                 status=409,
             )
-        if booking.order_reference:
-            if not _refund_handlers:
-                raise RoseAshError("refund_unavailable", "Paid tickets are cancelled through your order.", status=409)
-            for handler in _refund_handlers:
-                handler(booking.order_reference, f"{booking.ticket_type_id}.{booking.entry_id}", booking.quantity)
-        places.release(booking)
+        _give_back(booking)
         _count_changed(event)
     return booking
+
+
+def _give_back(booking: Booking) -> None:
+    """Release a booking's places and void its tickets; a paid one is refunded through its order (refund handlers)."""
+    if booking.order_reference:
+        if not _refund_handlers:
+            raise RoseAshError("refund_unavailable", "Paid tickets are cancelled through your order.", status=409)
+        for handler in _refund_handlers:
+            handler(booking.order_reference, f"{booking.ticket_type_id}.{booking.entry_id}", booking.quantity)
+    places.release(booking)
 
 
 # --- Check-in at the door ---

@@ -14,7 +14,7 @@ from apps.core.errors import RoseAshError
 from apps.core.sites import get_site
 from apps.events import services
 from apps.events.bookings.purchasables import KIND, ref_of
-from apps.events.models import Booking, Entry, Ticket
+from apps.events.models import Booking, Entry, Event, Ticket
 from tests.workers import celery_worker
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +182,52 @@ def test_a_refused_cancel_refunds_nothing(
     assert Order.objects.get(pk=order.pk).refunded_amount == Decimal("0.00")
     assert Booking.objects.get().status == Booking.Status.CONFIRMED
     assert Ticket.objects.filter(valid=True).count() == 1
+
+
+def test_staff_cancelling_with_give_back_refund_every_paid_place_and_tell_everyone(
+    concert, member, paying, mailoutbox, django_capture_on_commit_callbacks
+):
+    theirs = buy(concert, 2, member=member)
+    fans = buy(concert, 1)
+    basket = cart.cart_of(create=True)
+    cart.add_to_cart(basket, KIND, concert.ref, 1)
+    unpaid = cart.place_order(basket, email="later@example.org", delivery=None, member_id=None)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_event(concert.pk, give_back=True)
+
+    for order, refunded in ((theirs, "25.00"), (fans, "12.50")):
+        order.refresh_from_db()
+        assert (order.state, order.refunded_amount) == (OrderState.REFUNDED, Decimal(refunded))
+    assert not Ticket.objects.filter(valid=True).exists()
+    statuses = dict(Booking.objects.values_list("order_reference", "status"))
+    assert statuses[unpaid.number] == Booking.Status.RESERVED  # left to its order
+    notices = {m.to[0]: m for m in mailoutbox if m.subject.startswith("Cancelled: Concert")}
+    assert set(notices) == {"alice@example.org", "fan@example.org"}  # an unpaid order names nobody yet
+    assert "refunded to the card you paid with" in notices["alice@example.org"].body
+    assert "You held:" in notices["fan@example.org"].body
+    assert {m.subject for m in mailoutbox} >= {f"Order {theirs.number}: money refunded"}
+
+
+def test_staff_confirm_a_give_back_in_the_admin_before_anything_is_refunded(
+    site_client, steward, concert, member, paying, django_capture_on_commit_callbacks
+):
+    order = buy(concert, 2, member=member)
+    admin = site_client("events", signed_in=steward)
+    chosen = {"action": "cancel_and_give_back", "_selected_action": [concert.pk]}
+
+    asked = admin.post("/admin/events/event/", chosen)
+    assert asked.status_code == 200
+    assert "Cancel and give every place back?" in asked.text
+    assert "<td>Concert</td><td>1</td><td>2</td><td>1</td>" in asked.text
+    assert Event.objects.get(pk=concert.pk).status == Event.Status.PUBLISHED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = admin.post("/admin/events/event/", {**chosen, "confirmed": "yes"}, follow=True)
+    assert "1 event(s) cancelled and their places given back." in done.text
+    assert Event.objects.get(pk=concert.pk).status == Event.Status.CANCELLED
+    assert Order.objects.get(pk=order.pk).refunded_amount == Decimal("25.00")
 
 
 @pytest.mark.celery_worker

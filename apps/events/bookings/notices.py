@@ -1,11 +1,13 @@
 """
 Telling the people who hold places on a date that it changed: cancelled (the date, or the whole
-event) or moved to another time.
+event), cancelled with every place given back (paid ones refunded), or moved to another time.
 
-A task on the ``mail`` queue, queued once the change commits, writes one mail per address and date,
-listing the places held there. The address is the member's for a member's booking, the buyer's for
-a booking paid as a visitor. A member who asked for no mail about their orders and tickets (their
-account preferences) is not mailed: their tickets page and dashboard show the date as it now is.
+The bookings held when the change is made are named in its transaction (a place booked after a
+date moved was booked for the new time); a task on the ``mail`` queue, queued once the change
+commits, writes one mail per address and date, listing the places held there. The address is the
+member's for a member's booking, the buyer's for a booking paid as a visitor. A member who asked
+for no mail about their orders and tickets (their account preferences) is not mailed: their
+tickets page and dashboard show the date as it now is.
 Remote participants are told by the event's ``Update`` to the fediverse.
 
 A task redelivered after a worker died may send a notice twice; a second copy of "this date has
@@ -22,18 +24,30 @@ from apps.account import services as account
 
 from ..models import Booking
 
-__all__ = ["CANCELLED", "MOVED", "tell_holders", "tell_holders_after_commit"]
+__all__ = ["CANCELLED", "GIVEN_BACK", "MOVED", "holding", "tell_holders", "tell_holders_after_commit"]
 
-CANCELLED, MOVED = "cancelled", "moved"
-SUBJECTS = {CANCELLED: "Cancelled: {title}, {when}", MOVED: "New time for {title}: {when}"}
-HOLDING = (Booking.Status.CONFIRMED, Booking.Status.RESERVED)
+CANCELLED, GIVEN_BACK, MOVED = "cancelled", "given back", "moved"
+SUBJECTS = {
+    CANCELLED: "Cancelled: {title}, {when}",
+    GIVEN_BACK: "Cancelled: {title}, {when}",
+    MOVED: "New time for {title}: {when}",
+}
 
 
-def tell_holders_after_commit(entry_ids, change: str) -> None:
-    """Queue the notices of ``change`` to the dates ``entry_ids`` once the current transaction commits."""
-    entry_ids = sorted(set(entry_ids))
-    if entry_ids:
-        transaction.on_commit(lambda: tell_holders.delay(entry_ids, change), robust=True)
+def holding(entry_ids) -> list[int]:
+    """
+    Return the ids of the confirmed bookings on the dates ``entry_ids`` now. Places still awaiting
+    payment have no holder to tell yet: their order names the buyer once paid.
+    """
+    confirmed = Booking.objects.filter(entry_id__in=list(entry_ids), status=Booking.Status.CONFIRMED)
+    return list(confirmed.values_list("pk", flat=True))
+
+
+def tell_holders_after_commit(booking_ids, change: str) -> None:
+    """Queue the notices of ``change`` to the holders of ``booking_ids`` once the current transaction commits."""
+    booking_ids = sorted(set(booking_ids))
+    if booking_ids:
+        transaction.on_commit(lambda: tell_holders.delay(booking_ids, change), robust=True)
 
 
 def _address(booking):
@@ -46,10 +60,10 @@ def _address(booking):
 
 
 @shared_task(name="events.tell_holders")
-def tell_holders(entry_ids: list[int], change: str) -> int:
-    """Mail everyone holding places on the dates ``entry_ids`` that they are ``change``; return how many mails."""
+def tell_holders(booking_ids: list[int], change: str) -> int:
+    """Mail the holders of ``booking_ids`` that their dates are ``change``; return how many mails."""
     bookings = (
-        Booking.objects.filter(entry_id__in=entry_ids, status__in=HOLDING)
+        Booking.objects.filter(pk__in=booking_ids)
         .select_related("entry__event__venue", "ticket_type", "member")
         .order_by("entry_id", "pk")
     )
@@ -60,7 +74,8 @@ def tell_holders(entry_ids: list[int], change: str) -> int:
             held[address, booking.entry_id].append(booking)
     for (address, _entry_id), places in held.items():
         entry = places[0].entry
-        context = {"change": change, "entry": entry, "event": entry.event, "places": places}
+        paid = any(booking.order_reference for booking in places)
+        context = {"change": change, "entry": entry, "event": entry.event, "places": places, "paid": paid}
         when = entry.local_start.strftime("%d %b %Y, %H:%M")
         account.queue_mail(
             [address],
