@@ -210,6 +210,27 @@ def test_staff_cancelling_with_give_back_refund_every_paid_place_and_tell_everyo
     assert {m.subject for m in mailoutbox} >= {f"Order {theirs.number}: money refunded"}
 
 
+def test_an_order_paid_after_its_date_was_cancelled_is_given_back_and_refunded_at_once(
+    concert, paying, mailoutbox, django_capture_on_commit_callbacks
+):
+    basket = cart.cart_of(create=True)
+    cart.add_to_cart(basket, KIND, concert.ref, 1)
+    order = cart.place_order(basket, email="fan@example.org", delivery=None, member_id=None)
+    services.cancel_event(concert.pk)  # while the buyer is on the payment page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cart.start_payment(order)
+        cart.settle_test_payment(order.payments.get().reference, approve=True)
+
+    order.refresh_from_db()
+    assert (order.state, order.refunded_amount) == (OrderState.REFUNDED, Decimal("12.50"))
+    assert Booking.objects.get().status == Booking.Status.CANCELLED
+    assert not Ticket.objects.filter(valid=True).exists()
+    (notice,) = [m for m in mailoutbox if m.subject.startswith("Cancelled: Concert")]
+    assert notice.to == ["fan@example.org"]
+    assert "refunded to the card you paid with" in notice.body
+
+
 def test_staff_confirm_a_give_back_in_the_admin_before_anything_is_refunded(
     site_client, steward, concert, member, paying, django_capture_on_commit_callbacks
 ):

@@ -17,7 +17,7 @@ from apps.cart.services import Offer, refund_item_after_commit
 from apps.core.errors import RoseAshError
 
 from ..models import Booking, Entry, TicketType
-from . import places
+from . import notices, places
 
 __all__ = ["KIND", "TicketProvider", "parse_ref", "ref_of", "refund_ticket"]
 
@@ -106,15 +106,27 @@ class TicketProvider:
     def fulfil(
         self, quantities: Mapping[str, int], order_reference: str, buyer_email: str, member_id: int | None
     ) -> None:
-        """Confirm a paid order's bookings and issue their tickets; a second call issues nothing more."""
-        bookings = list(self._bookings(quantities, order_reference).select_for_update())
+        """
+        Confirm a paid order's bookings and issue their tickets; a second call issues nothing more.
+        Places on a date cancelled meanwhile are given back and refunded at once.
+        """
+        bookings = list(
+            self._bookings(quantities, order_reference).select_related("entry__event").select_for_update(of=("self",))
+        )
         if len(bookings) != len(quantities):
             raise RoseAshError("reservation_missing", f"Order {order_reference} holds no places for some tickets.")
+        too_late = []
         for booking in bookings:
             if booking.status == Booking.Status.RESERVED:
                 booking.email, booking.member_id = buyer_email, member_id
                 booking.save(update_fields=["email", "member"])
+                if booking.entry.cancelled:
+                    too_late.append(booking)
             places.issue_tickets(booking)
+        for booking in too_late:
+            refund_ticket(order_reference, ref_of(booking.ticket_type_id, booking.entry_id), booking.quantity)
+            places.release(booking)
+        notices.tell_holders_after_commit([booking.pk for booking in too_late], notices.GIVEN_BACK)
 
     def _parsed(self, ref):
         parsed = parse_ref(ref)
