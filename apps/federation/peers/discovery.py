@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from apps.core import http
+from apps.core import outbound_http
 from apps.core.sites import site_for_host
 
 from ..signing.keys import ALGORITHM
@@ -79,9 +79,11 @@ def _webfinger(user, host):
     resource = f"acct:{user}@{host}"
     url = f"{_webfinger_origin(host)}/.well-known/webfinger?{urlencode({'resource': resource})}"
     try:
-        answer = http.get(url, headers={"Accept": WEBFINGER_ACCEPT}, max_bytes=64 * 1024)
-    except http.HttpClientError as exc:
-        return TransportError(url, f"WebFinger: {exc.reason}", retryable=not isinstance(exc, http.AddressRefused))
+        answer = outbound_http.get(url, headers={"Accept": WEBFINGER_ACCEPT}, max_bytes=64 * 1024)
+    except outbound_http.HttpClientError as exc:
+        return TransportError(
+            url, f"WebFinger: {exc.reason}", retryable=not isinstance(exc, outbound_http.AddressRefused)
+        )
     if answer.status != 200:
         return NoPeerUrl(resource, f"WebFinger at {host} answered {answer.status}")
     try:
@@ -131,12 +133,12 @@ def _fetch_json(url, accept, reader_for, bad, *, follow_alias=False, alias=None)
     on to that id, once (``alias`` is then the URL first asked, for the reason of a refusal).
     """
     try:
-        answer = http.get(url, headers={"Accept": accept}, same_host_redirects=True)
-    except http.BodyTooLarge as exc:
+        answer = outbound_http.get(url, headers={"Accept": accept}, same_host_redirects=True)
+    except outbound_http.BodyTooLarge as exc:
         return bad(url, exc.reason)
-    except (http.AddressRefused, http.RedirectRefused) as exc:
+    except (outbound_http.AddressRefused, outbound_http.RedirectRefused) as exc:
         return TransportError(url, exc.reason, retryable=False)
-    except http.HttpClientError as exc:
+    except outbound_http.HttpClientError as exc:
         return TransportError(url, exc.reason)
     if answer.status != 200:
         return HttpStatus(url, answer.status)
