@@ -19,8 +19,9 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from . import fragments, outbound_http, sites
+from . import fragments, sites
 from .errors import RoseAshError
+from .outbound import client
 
 __all__ = ["render_slot"]
 
@@ -55,8 +56,8 @@ def _fetched(frag, site, context):
     path, headers = fragments.sign_fragment_request(frag.name, context)
     try:
         url = sites.get_site(site).origin + path
-        response = outbound_http.get(url, headers=headers, deadline=settings.ROSEASH_FRAGMENT_TIMEOUT)
-    except outbound_http.HttpClientError as exc:
+        response = client.get(url, headers=headers, deadline=settings.ROSEASH_FRAGMENT_TIMEOUT)
+    except client.HttpClientError as exc:
         logger.warning("Fragment %s from %s: %s", frag.name, site, exc)
         cache.set(key, "", FAILED_FOR)
         return ""

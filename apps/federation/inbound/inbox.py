@@ -17,8 +17,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DataError, transaction
 
-from apps.core import outbound_http
 from apps.core.errors import RoseAshError
+from apps.core.outbound import client
 
 from .. import actors
 from ..models import APActivity, PeerActor
@@ -175,7 +175,7 @@ def receive(post):
         return
     if _is_ours(actor_url):
         raise _refuse(401, "actor_local", "Activities of our own actors are not received from outside.")
-    with outbound_http.within(settings.ROSEASH_INBOX_FETCH_SECONDS):  # a dripping peer holds this thread no longer
+    with client.within(settings.ROSEASH_INBOX_FETCH_SECONDS):  # a dripping peer holds this thread no longer
         refusal = _verify_with_actor(params, post, actor_url)
     if refusal:
         raise refusal

@@ -21,7 +21,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core import outbound_http
+from apps.core.outbound import client
 
 from .. import actors
 from ..models import APActivity, Delivery, Follow
@@ -167,12 +167,12 @@ def _post(delivery):
         headers={"Content-Type": "application/activity+json", "Accept": "application/activity+json"},
     )
     try:
-        answer = outbound_http.request("POST", delivery.inbox, headers=headers, data=body, max_bytes=ANSWER_CAP)
-    except outbound_http.BodyTooLarge:
+        answer = client.request("POST", delivery.inbox, headers=headers, data=body, max_bytes=ANSWER_CAP)
+    except client.BodyTooLarge:
         return 200, ""  # it answered; what it said beyond our cap does not matter
-    except (outbound_http.AddressRefused, outbound_http.RedirectRefused) as exc:
+    except (client.AddressRefused, client.RedirectRefused) as exc:
         return None, f"refused: {exc.reason}"
-    except outbound_http.HttpClientError as exc:
+    except client.HttpClientError as exc:
         return 0, exc.reason
     return answer.status, ""
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from apps.core import outbound_http
+from apps.core.outbound import client
 from apps.core.sites import site_for_host
 
 from ..signing.keys import ALGORITHM
@@ -79,11 +79,9 @@ def _webfinger(user, host):
     resource = f"acct:{user}@{host}"
     url = f"{_webfinger_origin(host)}/.well-known/webfinger?{urlencode({'resource': resource})}"
     try:
-        answer = outbound_http.get(url, headers={"Accept": WEBFINGER_ACCEPT}, max_bytes=64 * 1024)
-    except outbound_http.HttpClientError as exc:
-        return TransportError(
-            url, f"WebFinger: {exc.reason}", retryable=not isinstance(exc, outbound_http.AddressRefused)
-        )
+        answer = client.get(url, headers={"Accept": WEBFINGER_ACCEPT}, max_bytes=64 * 1024)
+    except client.HttpClientError as exc:
+        return TransportError(url, f"WebFinger: {exc.reason}", retryable=not isinstance(exc, client.AddressRefused))
     if answer.status != 200:
         return NoPeerUrl(resource, f"WebFinger at {host} answered {answer.status}")
     try:
@@ -133,12 +131,12 @@ def _fetch_json(url, accept, reader_for, bad, *, follow_alias=False, alias=None)
     on to that id, once (``alias`` is then the URL first asked, for the reason of a refusal).
     """
     try:
-        answer = outbound_http.get(url, headers={"Accept": accept}, same_host_redirects=True)
-    except outbound_http.BodyTooLarge as exc:
+        answer = client.get(url, headers={"Accept": accept}, same_host_redirects=True)
+    except client.BodyTooLarge as exc:
         return bad(url, exc.reason)
-    except (outbound_http.AddressRefused, outbound_http.RedirectRefused) as exc:
+    except (client.AddressRefused, client.RedirectRefused) as exc:
         return TransportError(url, exc.reason, retryable=False)
-    except outbound_http.HttpClientError as exc:
+    except client.HttpClientError as exc:
         return TransportError(url, exc.reason)
     if answer.status != 200:
         return HttpStatus(url, answer.status)

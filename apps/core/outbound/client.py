@@ -5,7 +5,7 @@ A URL given to us by a peer is untrusted. This client bounds what fetching it ma
 read 10 s, a body cap counted while streaming, at most 3 redirects) and gives the whole request one
 deadline, 30 s unless the caller asks for less: connecting (to every address the name resolves to),
 the TLS handshake, status line, headers, body and every redirect share it, so a peer that answers
-a byte at a time holds a thread no longer (``apps.core.deadline`` says how). It refuses to reach
+a byte at a time holds a thread no longer (``apps.core.outbound.deadline`` says how). It refuses to reach
 our own network: every address a host name resolves to is checked when the socket is opened, so
 DNS that changes between a check and the connection (rebinding) gains nothing.
 ``ROSEASH_FEDERATION_ALLOW_PRIVATE`` turns the address check off for development and tests;
@@ -45,8 +45,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.exceptions import HTTPError as Urllib3Error
 
+from ..sites import internal_request_target, portal
 from .deadline import Deadline, Watchdog
-from .sites import internal_request_target, portal
 
 __all__ = [
     "AddressRefused",
