@@ -188,7 +188,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "apps.core.redis_cache.KeptClientRedisCache",  # Django's, one client per pool
+            "BACKEND": "apps.core.caching.shared.KeptClientRedisCache",  # Django's, one client per pool
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "roseash",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -199,7 +199,7 @@ else:
 # What one process may keep to itself for a minute, to spare the hot paths a round trip to Redis:
 # published keys, member actors, peers' states (see the modules using ``caches["process"]``).
 CACHES["process"] = {
-    "BACKEND": "apps.core.process_cache.ObjectCache",  # LocMemCache keeping objects, not pickles
+    "BACKEND": "apps.core.caching.process.ObjectCache",  # LocMemCache keeping objects, not pickles
     "LOCATION": "roseash-process",
     "TIMEOUT": 60,
     "OPTIONS": {"MAX_ENTRIES": 10_000},

@@ -5,8 +5,8 @@ import time
 import pytest
 from django.core.cache import caches
 
-from apps.core.process_cache import ObjectCache
-from apps.core.redis_cache import KeptClientRedisCache
+from apps.core.caching.process import ObjectCache
+from apps.core.caching.shared import KeptClientRedisCache
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def test_named_services_are_used(tmp_path):
 
     assert loaded["db_engine"] == "apps.core.postgresql"  # Django's, with a socket health check
     assert loaded["db_name"] == "roseash"
-    assert loaded["cache"] == "apps.core.redis_cache.KeptClientRedisCache"
+    assert loaded["cache"] == "apps.core.caching.shared.KeptClientRedisCache"
     assert loaded["cache_location"] == "redis://cache.internal:6379/2"
     assert loaded["eager"] is False
     assert loaded["broker"] == "redis://cache.internal:6379/3"
