@@ -81,7 +81,7 @@ ROSEASH_INTERNAL_URL = os.environ.get("ROSEASH_INTERNAL_URL", "").rstrip("/")
 # Signs server-to-server calls such as fragment requests; defaults to one derived from SECRET_KEY.
 ROSEASH_INTERNAL_SECRET = os.environ.get("ROSEASH_INTERNAL_SECRET", "")
 # Split deployments: the sites (comma-separated) that run in other processes, whose fragments a
-# page's optional slots fetch over HTTP within ROSEASH_FRAGMENT_TIMEOUT seconds (apps.core.slots).
+# page's optional slots fetch over HTTP within ROSEASH_FRAGMENT_TIMEOUT seconds (apps.core.pages.slots).
 ROSEASH_REMOTE_FRAGMENTS = {
     name.strip() for name in os.environ.get("ROSEASH_REMOTE_FRAGMENTS", "").split(",") if name.strip()
 }

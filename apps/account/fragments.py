@@ -1,6 +1,6 @@
 from django.template.loader import render_to_string
 
-from apps.core.fragments import fragment
+from apps.core.pages.fragments import fragment
 from apps.core.sites import site_url
 
 from .newsletters.subscriptions import public_newsletters

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import RoseAshError
-from apps.core.fragments import forget_fragment
+from apps.core.pages.fragments import forget_fragment
 from apps.core.sites import UnknownSite, all_sites, get_site, portal
 
 from .models import Menu, MenuItem

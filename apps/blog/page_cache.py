@@ -1,6 +1,6 @@
-"""The blog's pages kept for visitors (``apps.core.page_cache``): every write visitors could see moves its edition."""
+"""The blog's pages kept for visitors (``apps.core.pages.cache``): every write visitors could see moves its edition."""
 
-from apps.core.page_cache import PageCache
+from apps.core.pages.cache import PageCache
 
 __all__ = ["changed", "for_visitors", "new_edition"]
 

@@ -9,7 +9,7 @@ elsewhere (a price change in the market).
 
 from django.template.loader import render_to_string
 
-from apps.core.fragments import fragment, vary_key
+from apps.core.pages.fragments import fragment, vary_key
 
 from .carts import cart_of, view_cart
 

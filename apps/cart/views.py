@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import RoseAshError
-from apps.core.fragments import forget_fragment
+from apps.core.pages.fragments import forget_fragment
 from apps.core.sites import all_sites, portal
 
 from . import services

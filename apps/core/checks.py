@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-from .fragments import unknown_vary_keys
+from .pages.fragments import unknown_vary_keys
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
@@ -18,7 +18,10 @@ def check_fragments(app_configs, **kwargs):
     return [
         Error(
             f"Fragment {name!r} varies on {', '.join(keys)}, which no app registers.",
-            hint="Register each with apps.core.fragments.vary_key() in the AppConfig.ready() of the app it belongs to.",
+            hint=(
+                "Register each with apps.core.pages.fragments.vary_key() "
+                "in the AppConfig.ready() of the app it belongs to."
+            ),
             id="roseash.E010",
         )
         for name, keys in unknown_vary_keys().items()

@@ -1,6 +1,6 @@
 """The events' pieces of other sites' pages: the next dates (the blog's home shows them) and this month."""
 
-from apps.core.fragments import fragment
+from apps.core.pages.fragments import fragment
 
 from .widgets.render import month_html, upcoming_html
 

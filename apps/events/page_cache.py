@@ -1,10 +1,10 @@
 """
-The events' pages kept for visitors (``apps.core.page_cache``): an event published, changed or
+The events' pages kept for visitors (``apps.core.pages.cache``): an event published, changed or
 cancelled (``federating``), a place taken or given back (``bookings.places``) or a save in the
 admin moves its edition.
 """
 
-from apps.core.page_cache import PageCache
+from apps.core.pages.cache import PageCache
 
 __all__ = ["changed", "for_visitors", "new_edition"]
 

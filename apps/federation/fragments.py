@@ -2,7 +2,7 @@
 
 from django.template.loader import render_to_string
 
-from apps.core.fragments import fragment
+from apps.core.pages.fragments import fragment
 from apps.core.sites import site_url
 
 from .hub import UNREAD_FRAGMENT, unread_count

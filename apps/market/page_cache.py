@@ -1,9 +1,9 @@
 """
-The market's pages kept for visitors (``apps.core.page_cache``): a product changed (``announcing.changes``)
+The market's pages kept for visitors (``apps.core.pages.cache``): a product changed (``announcing.changes``)
 or stock taken or given back by the cart (``purchasables``) moves its edition.
 """
 
-from apps.core.page_cache import PageCache
+from apps.core.pages.cache import PageCache
 
 __all__ = ["changed", "for_visitors", "new_edition"]
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.account import services
 from apps.account.models import Issue, IssueDelivery, Subscription
 from apps.account.newsletters.sending import send_batch
-from apps.core.fragments import FragmentContext, render_fragment
+from apps.core.pages.fragments import FragmentContext, render_fragment
 from roseash.celery import app as celery_app
 
 from .dashboard import newsletter

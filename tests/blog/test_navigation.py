@@ -12,7 +12,7 @@ from apps.blog import navigation, services
 from apps.blog.models import Menu, MenuItem
 from apps.blog.navigation import MenuEntry
 from apps.core.errors import RoseAshError
-from apps.core.fragments import FragmentContext, render_fragment
+from apps.core.pages.fragments import FragmentContext, render_fragment
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.blog import services
-from apps.core.fragments import vary_key
+from apps.core.pages.fragments import vary_key
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,10 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 
-from apps.core import fragments
 from apps.core.checks import check_fragments
 from apps.core.errors import RoseAshError
-from apps.core.fragments import FragmentContext, forget_fragment, fragment, render_fragment, sign_fragment_request
+from apps.core.pages import fragments
+from apps.core.pages.fragments import FragmentContext, forget_fragment, fragment, render_fragment, sign_fragment_request
 
 calls = []
 

@@ -7,9 +7,9 @@ from django.test import RequestFactory
 from werkzeug import Response
 
 from apps.account.models import Newsletter
-from apps.core import fragments
-from apps.core.fragments import SIGNATURE_HEADER, fragment
-from apps.core.slots import render_slot
+from apps.core.pages import fragments
+from apps.core.pages.fragments import SIGNATURE_HEADER, fragment
+from apps.core.pages.slots import render_slot
 from apps.market import services as market
 from tests.dripping import dripping_server
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.core.fragments import FragmentContext, render_fragment
+from apps.core.pages.fragments import FragmentContext, render_fragment
 from apps.events import page_cache, services
 from apps.events.models import Booking, Ticket
 

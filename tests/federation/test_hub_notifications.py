@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.messages import get_messages
 
-from apps.core.fragments import FragmentContext, sign_fragment_request
+from apps.core.pages.fragments import FragmentContext, sign_fragment_request
 from apps.federation import hub
 from apps.federation.models import Notification
 

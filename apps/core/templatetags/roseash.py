@@ -6,8 +6,9 @@ from django import template
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
-from .. import fragments, sites, slots
+from .. import sites
 from ..errors import RoseAshError
+from ..pages import fragments, slots
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -42,6 +43,6 @@ def fragment(context, name):
 def fragment_slot(context, name):
     """
     ``{% fragment_slot "events.upcoming" as upcoming %}``: another site's fragment in an optional
-    place, "" when its site does not exist, fails or is slow (``apps.core.slots``).
+    place, "" when its site does not exist, fails or is slow (``apps.core.pages.slots``).
     """
     return mark_safe(slots.render_slot(name, context.get("request")))  # noqa: S308 (our fragments' templates)

@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from apps.core.errors import RoseAshError
-from apps.core.fragments import forget_fragment
+from apps.core.pages.fragments import forget_fragment
 
 from ..models import Notification
 from .paging import PAGE_SIZE, paged

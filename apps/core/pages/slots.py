@@ -19,9 +19,10 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from . import fragments, sites
-from .errors import RoseAshError
-from .outbound import client
+from .. import sites
+from ..errors import RoseAshError
+from ..outbound import client
+from . import fragments
 
 __all__ = ["render_slot"]
 

@@ -28,7 +28,7 @@ from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 
-from .errors import RoseAshError
+from ..errors import RoseAshError
 
 __all__ = [
     "FragmentContext",
@@ -153,7 +153,7 @@ def render_fragment(name, context):
 
 
 # Moves whenever a fragment every visitor sees is forgotten (the menu): pages kept for visitors
-# (``page_cache``) were built around the old one and are served no more.
+# (``cache``) were built around the old one and are served no more.
 SHARED_EDITION_KEY = "fragments:shared-edition"
 
 
