@@ -132,8 +132,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before routing, so even the 400 for an unknown host carries the policy.
-    "apps.core.csp.SiteCSPMiddleware",
-    "apps.core.middleware.SiteRoutingMiddleware",
+    "apps.core.web.csp.SiteCSPMiddleware",
+    "apps.core.web.middleware.SiteRoutingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,7 +142,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.account.sso.middleware.SingleSignOnMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "apps.core.middleware.RoseAshErrorMiddleware",
+    "apps.core.web.middleware.RoseAshErrorMiddleware",
 ]
 
 TEMPLATES = [
@@ -155,7 +155,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.core.context_processors.sites",
+                "apps.core.web.context_processors.sites",
             ],
             "builtins": ["apps.core.templatetags.roseash"],
         },
@@ -257,7 +257,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Content-Security-Policy on every response (django-csp; apps.core.csp adds our seven origins to
+# Content-Security-Policy on every response (django-csp; apps.core.web.csp adds our seven origins to
 # form-action and img-src). Scripts, styles and fonts come from our own static files only, never
 # inline: HTML a peer or an editor wrote cannot run code or restyle a page even if something slipped
 # past the sanitizer. Images may come from any https server: the social hub shows remote avatars and

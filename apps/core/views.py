@@ -4,8 +4,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from . import health
 from .pages import fragments
+from .web import health
 
 
 class PortalView(TemplateView):

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.http import HttpResponse
 
-from apps.core.csp import SiteCSPMiddleware
+from apps.core.web.csp import SiteCSPMiddleware
 from tests.core.test_settings import STRONG_KEY
 
 SITES_AND_PORTAL = ("", "blog", "market", "cart", "events", "account", "federation")

@@ -16,7 +16,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse
 
-from .sites import all_sites, portal
+from ..sites import all_sites, portal
 
 __all__ = ["SiteCSPMiddleware"]
 

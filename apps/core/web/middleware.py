@@ -3,8 +3,8 @@
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 
-from .errors import RoseAshError
-from .sites import site_for_host
+from ..errors import RoseAshError
+from ..sites import site_for_host
 
 
 class SiteRoutingMiddleware:

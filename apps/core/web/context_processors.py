@@ -1,4 +1,4 @@
-from .sites import all_sites, get_site, portal
+from ..sites import all_sites, get_site, portal
 
 
 def sites(request):
