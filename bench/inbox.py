@@ -15,7 +15,7 @@ their own (``Placement``), unless ``--cores shared``.
 Delivery: 50 stub peer servers (another process, each its own host ``peerN.bench.test`` mapped to
 loopback by ROSEASH_RESOLVE) answer 202; 1,000 remote followers of the blog actor are spread over
 them; one Create is expanded and every delivery made by ``--senders`` threads calling the delivery
-task's function (signing and POSTing through apps/core/outbound/client.py). Measured twice: peers with a shared
+task's function (signing and POSTing through apps/core/outbound/http_client.py). Measured twice: peers with a shared
 inbox (50 POSTs) and without (1,000 POSTs).
 
 DATABASE_URL / REDIS_URL are used when set (a database of its own: it is migrated and filled).

@@ -10,7 +10,7 @@ Listings are read oldest change first (``order=updated_at asc``) and a per-listi
 The Content API shows published content only, so a post deleted or unpublished in Ghost simply
 disappears from it: ``sync(full=True)`` lists every id and unpublishes here what Ghost no longer
 shows, and a signed webhook (``verify_signature``, ``webhook_target``) names one post to re-read
-at once. Every request goes through ``apps.core.outbound.client``; none is made inside a transaction.
+at once. Every request goes through ``apps.core.outbound.http_client``; none is made inside a transaction.
 
 API facts: https://ghost.org/docs/content-api/ and https://ghost.org/docs/webhooks/.
 """
@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from apps.core.errors import RoseAshError
-from apps.core.outbound import client
+from apps.core.outbound import http_client
 from apps.core.sanitize import plain_text
 
 from . import services
@@ -151,13 +151,13 @@ def _get(path: str, params: dict, *, missing_ok: bool = False) -> dict | None:
     key = settings.GHOST_CONTENT_KEY
     url = f"{settings.GHOST_URL.rstrip('/')}/ghost/api/content/{path}?{urlencode({**params, 'key': key})}"
     try:
-        response = client.get(
+        response = http_client.get(
             url,
             headers={"Accept-Version": ACCEPT_VERSION, "Accept": "application/json"},
             max_bytes=MAX_BODY,
             same_host_redirects=True,
         )
-    except client.HttpClientError as exc:
+    except http_client.HttpClientError as exc:
         reason = exc.reason.replace(key, "<key>")
         raise RoseAshError("ghost_unreachable", f"Ghost could not be reached: {reason}.", status=502) from exc
     if response.status in (401, 403):

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 from werkzeug import Response
 
-from apps.core.outbound import client
+from apps.core.outbound import http_client
 from apps.core.outbound.deadline import Deadline, Watchdog
 from tests.core.certificates import certificate_authority, server_certificate
 from tests.dripping import GIVE_UP, drip_until_stopped, dripping_server, loopback_server
@@ -29,7 +29,7 @@ SLACK = 0.5  # thread scheduling on a busy machine, not part of what is measured
 def cut_at_the_deadline():
     """Expect ``DeadlineExceeded``, raised when the deadline passes and not much later."""
     started = time.monotonic()
-    with pytest.raises(client.DeadlineExceeded, match=f"within the {DEADLINE}s deadline"):
+    with pytest.raises(http_client.DeadlineExceeded, match=f"within the {DEADLINE}s deadline"):
         yield
     elapsed = time.monotonic() - started
     assert DEADLINE <= elapsed < DEADLINE + SLACK
@@ -53,7 +53,7 @@ OK_HEAD = b"HTTP/1.1 200 OK\r\n"
 )
 def test_a_dripping_answer_is_cut_at_the_deadline(private_allowed, scheme, prefix, drip):
     with dripping_server(prefix, drip) as port, cut_at_the_deadline():
-        client.get(f"{scheme}://localhost:{port}/", deadline=DEADLINE)
+        http_client.get(f"{scheme}://localhost:{port}/", deadline=DEADLINE)
 
 
 @pytest.fixture
@@ -80,10 +80,10 @@ def unaccepting_port():
 
 
 def test_connecting_is_bounded_by_the_deadline_not_the_connect_timeout(private_allowed, unaccepting_port):
-    assert client.CONNECT_TIMEOUT > DEADLINE + SLACK
+    assert http_client.CONNECT_TIMEOUT > DEADLINE + SLACK
 
     with cut_at_the_deadline():
-        client.get(f"http://127.0.0.1:{unaccepting_port}/", deadline=DEADLINE)
+        http_client.get(f"http://127.0.0.1:{unaccepting_port}/", deadline=DEADLINE)
 
 
 def test_redirects_share_one_deadline(private_allowed, httpserver):
@@ -95,7 +95,7 @@ def test_redirects_share_one_deadline(private_allowed, httpserver):
         httpserver.expect_request(f"/{hop}").respond_with_handler(slow_redirect)
 
     with cut_at_the_deadline():
-        client.get(httpserver.url_for("/0"), deadline=DEADLINE)
+        http_client.get(httpserver.url_for("/0"), deadline=DEADLINE)
 
     time.sleep(DEADLINE)  # the single-threaded server finishes the second hop before the next test
 
@@ -103,17 +103,17 @@ def test_redirects_share_one_deadline(private_allowed, httpserver):
 def test_an_answer_within_the_deadline_is_whole(private_allowed, httpserver):
     httpserver.expect_request("/").respond_with_data(b"x" * 200_000)
 
-    assert client.get(httpserver.url_for("/"), deadline=DEADLINE).content == b"x" * 200_000
+    assert http_client.get(httpserver.url_for("/"), deadline=DEADLINE).content == b"x" * 200_000
 
 
 def test_an_exchange_leaves_no_descriptor_or_thread_behind(private_allowed, httpserver):
     httpserver.expect_request("/").respond_with_data("ok")
     for _ in range(2):
-        client.get(httpserver.url_for("/"))  # the first requests set up what later ones reuse
+        http_client.get(httpserver.url_for("/"))  # the first requests set up what later ones reuse
     descriptors, threads = len(os.listdir("/proc/self/fd")), threading.active_count()
 
     for _ in range(20):
-        client.get(httpserver.url_for("/"))
+        http_client.get(httpserver.url_for("/"))
 
     # The pool keeps at most one connection to the server (this server closes each after its
     # answer, and the test server's own sockets close in its thread): a leak would be one a request.
@@ -166,7 +166,7 @@ def read_request(connection):
 
 def test_requests_to_one_server_share_a_kept_alive_connection(private_allowed):
     with keep_alive_server(slow_after=3) as (port, opened):
-        answers = [client.get(f"http://127.0.0.1:{port}/inbox-{n}") for n in range(3)]
+        answers = [http_client.get(f"http://127.0.0.1:{port}/inbox-{n}") for n in range(3)]
 
     assert [answer.content for answer in answers] == [b"ok", b"ok", b"ok"]
     assert len(opened) == 1
@@ -174,9 +174,9 @@ def test_requests_to_one_server_share_a_kept_alive_connection(private_allowed):
 
 def test_a_kept_alive_connection_is_under_the_next_requests_deadline(private_allowed):
     with keep_alive_server(slow_after=1) as (port, opened):
-        assert client.get(f"http://127.0.0.1:{port}/fast", deadline=DEADLINE).content == b"ok"
+        assert http_client.get(f"http://127.0.0.1:{port}/fast", deadline=DEADLINE).content == b"ok"
         with cut_at_the_deadline():
-            client.get(f"http://127.0.0.1:{port}/slow", deadline=DEADLINE)
+            http_client.get(f"http://127.0.0.1:{port}/slow", deadline=DEADLINE)
 
     assert len(opened) == 1  # the slow answer came on the connection kept from the first
 
@@ -185,26 +185,26 @@ def test_requests_within_a_block_share_its_deadline(private_allowed, httpserver)
     httpserver.expect_request("/quick").respond_with_data("ok")
     with dripping_server(OK_HEAD, b"x") as port:
         started = time.monotonic()
-        with client.within(DEADLINE):
-            assert client.get(httpserver.url_for("/quick")).content == b"ok"  # the default 30 s is not used
-            with pytest.raises(client.DeadlineExceeded):
-                client.get(f"http://127.0.0.1:{port}/")
+        with http_client.within(DEADLINE):
+            assert http_client.get(httpserver.url_for("/quick")).content == b"ok"  # the default 30 s is not used
+            with pytest.raises(http_client.DeadlineExceeded):
+                http_client.get(f"http://127.0.0.1:{port}/")
         assert time.monotonic() - started < DEADLINE + SLACK
 
         # Outside the block the request's own deadline applies again.
         with cut_at_the_deadline():
-            client.get(f"http://127.0.0.1:{port}/", deadline=DEADLINE)
+            http_client.get(f"http://127.0.0.1:{port}/", deadline=DEADLINE)
 
 
 def test_a_looser_inner_block_keeps_the_outer_deadline(private_allowed):
     with dripping_server(OK_HEAD, b"x") as port:
         started = time.monotonic()
         with (
-            client.within(DEADLINE),
-            client.within(DEADLINE * 10),
-            pytest.raises(client.DeadlineExceeded),
+            http_client.within(DEADLINE),
+            http_client.within(DEADLINE * 10),
+            pytest.raises(http_client.DeadlineExceeded),
         ):
-            client.get(f"http://127.0.0.1:{port}/")
+            http_client.get(f"http://127.0.0.1:{port}/")
         assert time.monotonic() - started < DEADLINE + SLACK
 
 
@@ -219,8 +219,8 @@ def test_a_kept_alive_tls_connection_is_reused_and_under_the_next_requests_deadl
 
     with keep_alive_server(slow_after=2, tls=tls) as (port, opened):
         for path in ("/one", "/two"):
-            assert client.get(f"https://localhost:{port}{path}", deadline=DEADLINE).content == b"ok"
+            assert http_client.get(f"https://localhost:{port}{path}", deadline=DEADLINE).content == b"ok"
         with cut_at_the_deadline():
-            client.get(f"https://localhost:{port}/slow", deadline=DEADLINE)
+            http_client.get(f"https://localhost:{port}/slow", deadline=DEADLINE)
 
     assert len(opened) == 1

@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug import Response
 
-from apps.core.outbound import client
+from apps.core.outbound import http_client
 from apps.federation.peers.discovery import ACCEPT, actor_url_for, fetch
 from apps.federation.peers.outcomes import ActorState, BadActorDoc, HttpStatus, NoPeerUrl, TransportError
 
@@ -113,7 +113,7 @@ def test_an_error_status_is_reported_with_its_number(private_allowed, httpserver
 
 
 def test_a_peer_that_does_not_answer_in_time_is_a_transport_error(private_allowed, monkeypatch, httpserver):
-    monkeypatch.setattr(client, "READ_TIMEOUT", 0.3)
+    monkeypatch.setattr(http_client, "READ_TIMEOUT", 0.3)
 
     def slow(request):
         time.sleep(1)

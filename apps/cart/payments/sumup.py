@@ -1,5 +1,5 @@
 """
-A client for SumUp's Checkouts API, through ``apps.core.outbound.client`` like every outbound call.
+A client for SumUp's Checkouts API, through ``apps.core.outbound.http_client`` like every outbound call.
 
 It knows SumUp's shapes and nothing of orders: ``paying`` and ``refunds`` decide what an answer means. Any
 failure to get a usable answer (a timeout, a 5xx, a body that is not a checkout) is ``SumUpError``,
@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from apps.core.outbound import client
+from apps.core.outbound import http_client
 
 __all__ = ["Checkout", "SumUpError", "create_checkout", "find_checkout", "get_checkout", "refund"]
 
@@ -66,21 +66,21 @@ def parse_checkout(data) -> Checkout:
     )
 
 
-def _call(method: str, path: str, body: dict | None = None) -> client.Response:
+def _call(method: str, path: str, body: dict | None = None) -> http_client.Response:
     headers = {"Authorization": f"Bearer {settings.SUMUP_API_KEY}", "Accept": "application/json"}
     data = None
     if body is not None:
         headers["Content-Type"] = "application/json"
         data = json.dumps(body).encode()
     try:
-        return client.request(
+        return http_client.request(
             method, settings.SUMUP_API_URL.rstrip("/") + path, headers=headers, data=data, deadline=DEADLINE
         )
-    except client.HttpClientError as exc:
+    except http_client.HttpClientError as exc:
         raise SumUpError(f"SumUp could not be reached: {exc}") from exc
 
 
-def _json(response: client.Response):
+def _json(response: http_client.Response):
     try:
         return json.loads(response.content)
     except ValueError:

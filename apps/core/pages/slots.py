@@ -21,7 +21,7 @@ from django.core.cache import cache
 
 from .. import sites
 from ..errors import RoseAshError
-from ..outbound import client
+from ..outbound import http_client
 from . import fragments
 
 __all__ = ["render_slot"]
@@ -57,8 +57,8 @@ def _fetched(frag, site, context):
     path, headers = fragments.sign_fragment_request(frag.name, context)
     try:
         url = sites.get_site(site).origin + path
-        response = client.get(url, headers=headers, deadline=settings.ROSEASH_FRAGMENT_TIMEOUT)
-    except client.HttpClientError as exc:
+        response = http_client.get(url, headers=headers, deadline=settings.ROSEASH_FRAGMENT_TIMEOUT)
+    except http_client.HttpClientError as exc:
         logger.warning("Fragment %s from %s: %s", frag.name, site, exc)
         cache.set(key, "", FAILED_FOR)
         return ""

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.db import DataError, transaction
 
 from apps.core.errors import RoseAshError
-from apps.core.outbound import client
+from apps.core.outbound import http_client
 
 from .. import actors
 from ..models import APActivity, PeerActor
@@ -175,7 +175,7 @@ def receive(post):
         return
     if _is_ours(actor_url):
         raise _refuse(401, "actor_local", "Activities of our own actors are not received from outside.")
-    with client.within(settings.ROSEASH_INBOX_FETCH_SECONDS):  # a dripping peer holds this thread no longer
+    with http_client.within(settings.ROSEASH_INBOX_FETCH_SECONDS):  # a dripping peer holds this thread no longer
         refusal = _verify_with_actor(params, post, actor_url)
     if refusal:
         raise refusal

@@ -21,7 +21,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.outbound import client
+from apps.core.outbound import http_client
 
 from .. import actors
 from ..models import APActivity, Delivery, Follow
@@ -167,12 +167,12 @@ def _post(delivery):
         headers={"Content-Type": "application/activity+json", "Accept": "application/activity+json"},
     )
     try:
-        answer = client.request("POST", delivery.inbox, headers=headers, data=body, max_bytes=ANSWER_CAP)
-    except client.BodyTooLarge:
+        answer = http_client.request("POST", delivery.inbox, headers=headers, data=body, max_bytes=ANSWER_CAP)
+    except http_client.BodyTooLarge:
         return 200, ""  # it answered; what it said beyond our cap does not matter
-    except (client.AddressRefused, client.RedirectRefused) as exc:
+    except (http_client.AddressRefused, http_client.RedirectRefused) as exc:
         return None, f"refused: {exc.reason}"
-    except client.HttpClientError as exc:
+    except http_client.HttpClientError as exc:
         return 0, exc.reason
     return answer.status, ""
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from apps.core.outbound import client
+from apps.core.outbound import http_client
 from apps.core.sites import site_for_host
 
 from ..signing.keys import ALGORITHM
@@ -79,9 +79,11 @@ def _webfinger(user, host):
     resource = f"acct:{user}@{host}"
     url = f"{_webfinger_origin(host)}/.well-known/webfinger?{urlencode({'resource': resource})}"
     try:
-        answer = client.get(url, headers={"Accept": WEBFINGER_ACCEPT}, max_bytes=64 * 1024)
-    except client.HttpClientError as exc:
-        return TransportError(url, f"WebFinger: {exc.reason}", retryable=not isinstance(exc, client.AddressRefused))
+        answer = http_client.get(url, headers={"Accept": WEBFINGER_ACCEPT}, max_bytes=64 * 1024)
+    except http_client.HttpClientError as exc:
+        return TransportError(
+            url, f"WebFinger: {exc.reason}", retryable=not isinstance(exc, http_client.AddressRefused)
+        )
     if answer.status != 200:
         return NoPeerUrl(resource, f"WebFinger at {host} answered {answer.status}")
     try:
@@ -131,12 +133,12 @@ def _fetch_json(url, accept, reader_for, bad, *, follow_alias=False, alias=None)
     on to that id, once (``alias`` is then the URL first asked, for the reason of a refusal).
     """
     try:
-        answer = client.get(url, headers={"Accept": accept}, same_host_redirects=True)
-    except client.BodyTooLarge as exc:
+        answer = http_client.get(url, headers={"Accept": accept}, same_host_redirects=True)
+    except http_client.BodyTooLarge as exc:
         return bad(url, exc.reason)
-    except (client.AddressRefused, client.RedirectRefused) as exc:
+    except (http_client.AddressRefused, http_client.RedirectRefused) as exc:
         return TransportError(url, exc.reason, retryable=False)
-    except client.HttpClientError as exc:
+    except http_client.HttpClientError as exc:
         return TransportError(url, exc.reason)
     if answer.status != 200:
         return HttpStatus(url, answer.status)

@@ -1,7 +1,7 @@
 """
 Fetching from producers' shops as a polite robot: robots.txt, a delay per host, our own User-Agent.
 
-Everything goes through ``apps.core.outbound.client`` (no private addresses, redirects checked hop by hop, a
+Everything goes through ``apps.core.outbound.http_client`` (no private addresses, redirects checked hop by hop, a
 size cap and a deadline), robots.txt included. The robots.txt of a shop is kept in the cache for an
 hour. The delay between two requests to one host is a lease in the shared cache (Redis in
 production): whichever worker or command takes it first may send, the others wait until it expires,
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from apps.core.errors import RoseAshError
-from apps.core.outbound import client
+from apps.core.outbound import http_client
 from apps.core.sites import portal
 
 __all__ = [
@@ -47,7 +47,7 @@ UNAVAILABLE = "# unavailable:"  # marks a robots.txt we could not read, kept in 
 
 def user_agent():
     """Our User-Agent: the platform, and where a shop's owner can read who we are."""
-    return f"{client.USER_AGENT} (+{portal().origin}; {ROBOTS_AGENT} market product import)"
+    return f"{http_client.USER_AGENT} (+{portal().origin}; {ROBOTS_AGENT} market product import)"
 
 
 def normalise_url(url: str) -> str:
@@ -81,7 +81,7 @@ def normalise_url(url: str) -> str:
     return normal
 
 
-def fetch_page(url: str, *, etag: str = "", last_modified: str = "") -> client.Response:
+def fetch_page(url: str, *, etag: str = "", last_modified: str = "") -> http_client.Response:
     """
     GET a shop page politely, conditionally when validators from an earlier answer are given
     (the caller reads 304 as unchanged). Any status is an answer; the caller decides what it means.
@@ -94,7 +94,7 @@ def fetch_page(url: str, *, etag: str = "", last_modified: str = "") -> client.R
     return polite_get(url, headers=headers, max_bytes=MAX_PAGE_BYTES)
 
 
-def polite_get(url: str, *, headers=None, max_bytes: int) -> client.Response:
+def polite_get(url: str, *, headers=None, max_bytes: int) -> http_client.Response:
     """
     GET ``url`` if its robots.txt allows us, after waiting our turn at its host. The client follows
     redirects itself, so where one led is checked afterwards: an answer from a page robots.txt
@@ -113,15 +113,15 @@ def polite_get(url: str, *, headers=None, max_bytes: int) -> client.Response:
 def _get(url, *, headers, max_bytes, crawl_delay=0):
     _wait_turn(urlsplit(url).netloc.lower(), max(_delay(), crawl_delay))
     try:
-        return client.get(url, headers={"User-Agent": user_agent(), **(headers or {})}, max_bytes=max_bytes)
-    except client.HttpClientError as exc:
+        return http_client.get(url, headers={"User-Agent": user_agent(), **(headers or {})}, max_bytes=max_bytes)
+    except http_client.HttpClientError as exc:
         raise RoseAshError("fetch_failed", f"{url}: {_reason(exc)}", status=502) from exc
 
 
 def _reason(exc):
-    if isinstance(exc, client.BodyTooLarge):
+    if isinstance(exc, http_client.BodyTooLarge):
         return f"the answer is too large ({exc.reason})"
-    if isinstance(exc, (client.AddressRefused, client.RedirectRefused)):
+    if isinstance(exc, (http_client.AddressRefused, http_client.RedirectRefused)):
         return f"refused: {exc.reason}"
     return f"could not be fetched: {exc.reason}"
 
