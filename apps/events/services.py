@@ -9,7 +9,7 @@ event's changes go to the fediverse in the same transaction (``apps.events.feder
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import segno
@@ -28,6 +28,7 @@ from apps.core.validation import save_validated
 
 from . import federating
 from .bookings import notices, places
+from .bookings.places import register_refund_handler
 from .dates import ical
 from .dates.recurrence import RuleError, occurrences
 from .models import Booking, Calendar, Entry, Event, Quota, Series, Ticket, TicketType, Venue
@@ -291,7 +292,7 @@ def cancel_event(event_id: int, *, give_back: bool = False) -> Event:
                 pk__in=held, status=Booking.Status.CONFIRMED
             )
             for booking in confirmed.order_by("pk"):
-                _give_back(booking)
+                places.give_back(booking)
             _count_changed(event)
         notices.tell_holders_after_commit(held, notices.GIVEN_BACK if give_back else notices.CANCELLED)
     return event
@@ -561,19 +562,6 @@ def can_cancel(booking: Booking, now: datetime.datetime | None = None) -> bool:
     return booking.status == Booking.Status.CONFIRMED and now <= deadline
 
 
-_refund_handlers: list[Callable[[str, str, int], None]] = []
-
-
-def register_refund_handler(handler: Callable[[str, str, int], None]) -> None:
-    """
-    Register what refunds a cancelled paid booking through its order: ``handler(order_reference,
-    ref, quantity)`` with the purchasable ref (``"<ticket type>.<entry>"``), run in the cancel's
-    transaction. The cart registers it; without one, paid bookings are not cancelled here.
-    """
-    if handler not in _refund_handlers:
-        _refund_handlers.append(handler)
-
-
 def cancel_booking(member, booking_id: int) -> Booking:
     """
     Cancel a member's booking within its event's cancellation window: the places are released,
@@ -598,19 +586,9 @@ def cancel_booking(member, booking_id: int) -> Booking:
                 f"Bookings can be cancelled until {event.cancellation_hours} hours before the event starts.",
                 status=409,
             )
-        _give_back(booking)
+        places.give_back(booking)
         _count_changed(event)
     return booking
-
-
-def _give_back(booking: Booking) -> None:
-    """Release a booking's places and void its tickets; a paid one is refunded through its order (refund handlers)."""
-    if booking.order_reference:
-        if not _refund_handlers:
-            raise RoseAshError("refund_unavailable", "Paid tickets are cancelled through your order.", status=409)
-        for handler in _refund_handlers:
-            handler(booking.order_reference, f"{booking.ticket_type_id}.{booking.entry_id}", booking.quantity)
-    places.release(booking)
 
 
 # --- Check-in at the door ---

@@ -8,6 +8,7 @@ from django.db import transaction
 from apps.cart import services as cart
 from apps.core.errors import RoseAshError
 from apps.events import services
+from apps.events.bookings import places
 from apps.events.bookings.purchasables import KIND, ref_of
 from apps.events.models import Booking, Ticket
 
@@ -107,7 +108,7 @@ def test_reserve_refuses_over_the_per_order_limit_free_tickets_and_unknown_refs(
 
 
 def test_a_paid_booking_is_cancelled_through_the_refund_hook(provider, concert, member, monkeypatch):
-    monkeypatch.setattr(services, "_refund_handlers", [])  # as if the cart had registered nothing
+    monkeypatch.setattr(places, "_refund_handlers", [])  # as if the cart had registered nothing
     with transaction.atomic():
         provider.reserve({concert.ref: 2}, "ORDER-9")
         provider.fulfil({concert.ref: 2}, "ORDER-9", member.email, member.pk)

@@ -1,7 +1,11 @@
 """
 Taking and giving back places: the one way every booking is made (a member's free booking, a cart
-order's reservation, a remote actor's Join), so all of them count places under the same lock.
+order's reservation, a remote actor's Join), so all of them count places under the same lock; and
+the one way a held place is given back (a member's cancel, staff cancelling with refunds, an order
+paid for a date cancelled meanwhile), a paid one refunded through its order.
 """
+
+from collections.abc import Callable
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -13,9 +17,11 @@ from ..models import Booking, Entry, Event, Ticket, TicketType
 
 __all__ = [
     "TAKEN",
+    "give_back",
     "issue_tickets",
     "lock_entry",
     "participant_count",
+    "register_refund_handler",
     "release",
     "sale_state",
     "take_places",
@@ -110,3 +116,27 @@ def release(booking: Booking) -> None:
     booking.save(update_fields=["status", "cancelled_at"])
     booking.tickets.update(valid=False)
     page_cache.changed()
+
+
+_refund_handlers: list[Callable[[str, str, int], None]] = []
+
+
+def register_refund_handler(handler: Callable[[str, str, int], None]) -> None:
+    """
+    Register what refunds a given-back paid booking through its order: ``handler(order_reference,
+    ref, quantity)`` with the purchasable ref (``"<ticket type>.<entry>"``), run in the caller's
+    transaction. ``EventsConfig.ready()`` registers the cart's; without one, paid places are not
+    given back here.
+    """
+    if handler not in _refund_handlers:
+        _refund_handlers.append(handler)
+
+
+def give_back(booking: Booking) -> None:
+    """Release a booking's places and void its tickets; a paid one is refunded through its order."""
+    if booking.order_reference:
+        if not _refund_handlers:
+            raise RoseAshError("refund_unavailable", "Paid tickets are cancelled through your order.", status=409)
+        for handler in _refund_handlers:
+            handler(booking.order_reference, f"{booking.ticket_type_id}.{booking.entry_id}", booking.quantity)
+    release(booking)

@@ -124,8 +124,7 @@ class TicketProvider:
                     too_late.append(booking)
             places.issue_tickets(booking)
         for booking in too_late:
-            refund_ticket(order_reference, ref_of(booking.ticket_type_id, booking.entry_id), booking.quantity)
-            places.release(booking)
+            places.give_back(booking)
         notices.tell_holders_after_commit([booking.pk for booking in too_late], notices.GIVEN_BACK)
 
     def _parsed(self, ref):
@@ -147,5 +146,5 @@ class TicketProvider:
 
 
 def refund_ticket(order_reference: str, ref: str, quantity: int) -> None:
-    """The refund hook of ``services.cancel_booking``: the cart refunds the tickets after the cancel commits."""
+    """The refund hook of ``places.give_back``: the cart refunds the tickets after the give-back commits."""
     refund_item_after_commit(order_reference, KIND, ref, quantity)
